@@ -1,0 +1,40 @@
+"""Settings of the bot and the answer engine (they include the ingest and store settings)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from ingest.config import IngestSettings
+
+
+class BotSettings(IngestSettings):
+    """Everything ``footnote`` reads from the environment or ``.env``.
+
+    Only entry points build this; the core receives plain values through its constructors.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="FOOTNOTE_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # Discord. DISCORD_TOKEN is accepted too: it is what most hosting guides name it.
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("FOOTNOTE_DISCORD_TOKEN", "DISCORD_TOKEN")
+    )
+    guild_id: int | None = None
+    admin_role: str | None = None  # role id or name allowed to run /ingest, besides Manage Server
+    ingest_every: str | None = None  # e.g. "6h", "30m"; off when unset
+    rate_limit_questions: int = Field(default=5, ge=1)
+    rate_limit_seconds: float = Field(default=60.0, gt=0)
+    max_question_chars: int = Field(default=500, ge=10)
+    stream_edit_interval: float = Field(default=1.0, ge=0.2)
+    log_file: str | None = None
+
+    # Answering.
+    llm: str | None = None  # "openai:gpt-4o-mini", "ollama:qwen2.5", ...; unset: extractive
+    llm_base_url: str | None = None  # any OpenAI-compatible server (vLLM, llama.cpp, LM Studio)
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=60.0, gt=0)
+    llm_temperature: float = 0.0
+    top_k: int = Field(default=6, ge=1, le=25)

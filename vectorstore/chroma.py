@@ -1,0 +1,275 @@
+"""The Chroma implementation of ``ArticleStore``.
+
+Embedded (``PersistentClient`` under the data dir) by default; ``HttpClient`` when a host is set,
+which is how a deployment outgrows one machine. We always pass our own embeddings: Chroma's default
+embedding function downloads a model, which fails here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from langchain_chroma import Chroma
+
+from vectorstore.base import META_TITLE, Hit, Passage, Where
+from vectorstore.config import StoreSettings
+from vectorstore.embeddings import SentenceTransformerEmbeddings
+from vectorstore.errors import EmbeddingModelMismatch, VectorStoreUnavailable
+
+if TYPE_CHECKING:
+    import chromadb
+    from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
+
+META_EMBEDDING_MODEL = "footnote:embedding_model"
+META_EMBEDDING_DIM = "footnote:embedding_dim"
+CHROMA_MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 records
+
+
+def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
+    """The only place that knows the store mode: embedded, in-memory or a Chroma server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    try:
+        match settings.mode:
+            case "http":
+                headers = {}
+                if settings.chroma_token is not None:
+                    headers["x-chroma-token"] = settings.chroma_token.get_secret_value()
+                return chromadb.HttpClient(
+                    host=settings.chroma_host or "127.0.0.1",
+                    port=settings.chroma_port,
+                    ssl=settings.chroma_ssl,
+                    headers=headers or None,
+                    settings=chroma_settings,
+                )
+            case "ephemeral":
+                return chromadb.EphemeralClient(settings=chroma_settings)
+            case "persistent":
+                settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                return chromadb.PersistentClient(
+                    path=str(settings.chroma_dir), settings=chroma_settings
+                )
+    except (ValueError, ConnectionError, OSError) as exc:
+        where = (
+            f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+            if settings.mode == "http"
+            else f"Chroma database in {settings.chroma_dir}"
+        )
+        raise VectorStoreUnavailable(f"cannot open the {where}: {exc}") from exc
+    raise AssertionError(f"unknown store mode {settings.mode}")  # pragma: no cover
+
+
+def embedding_input(text: str, metadata: dict[str, Any] | None) -> str:
+    """What gets embedded for a passage: its article title, then its text.
+
+    The title makes a passage findable by what the article is about even when the passage itself
+    never names it; the stored document stays the passage text alone, so quotes match it exactly.
+    """
+    title = (metadata or {}).get(META_TITLE)
+    return f"{title}\n{text}" if title else text
+
+
+class _TitledChroma(Chroma):
+    """``langchain_chroma.Chroma`` that embeds title + text but stores the text alone."""
+
+    def add_texts(
+        self,
+        texts: Iterable[str],
+        metadatas: list[dict] | None = None,
+        ids: list[str] | None = None,
+        **kwargs: Any,
+    ) -> list[str]:
+        texts = list(texts)
+        if ids is None:
+            raise ValueError("Footnote always gives passage ids")
+        metas = metadatas or [{} for _ in texts]
+        embedder = self._embedding_function
+        assert embedder is not None
+        for start in range(0, len(texts), CHROMA_MAX_BATCH):
+            end = start + CHROMA_MAX_BATCH
+            batch_texts, batch_metas = texts[start:end], metas[start:end]
+            vectors = embedder.embed_documents(
+                [embedding_input(t, m) for t, m in zip(batch_texts, batch_metas, strict=True)]
+            )
+            self._collection.upsert(
+                ids=ids[start:end],
+                documents=batch_texts,
+                embeddings=vectors,  # type: ignore[arg-type]
+                metadatas=[m or None for m in batch_metas],  # type: ignore[misc]
+            )
+        return ids
+
+
+class ChromaArticleStore:
+    """``ArticleStore`` over one Chroma collection, embedded with a sentence-transformers model."""
+
+    def __init__(
+        self,
+        client: chromadb.ClientAPI,
+        embeddings: Embeddings,
+        *,
+        collection: str,
+        model_name: str,
+    ) -> None:
+        self._client = client
+        self._embeddings = embeddings
+        self._collection_name = collection
+        self._model_name = model_name
+        dimension = len(embeddings.embed_query("dimension probe"))
+        self._dimension = dimension
+        self._open_collection()
+
+    @classmethod
+    def from_settings(
+        cls, settings: StoreSettings, embeddings: SentenceTransformerEmbeddings | None = None
+    ) -> ChromaArticleStore:
+        """Open (or create) the configured collection with the configured model."""
+        embeddings = embeddings or SentenceTransformerEmbeddings.from_settings(settings)
+        return cls(
+            make_client(settings),
+            embeddings,
+            collection=settings.collection,
+            model_name=embeddings.model_name,
+        )
+
+    def _open_collection(self) -> None:
+        metadata = {META_EMBEDDING_MODEL: self._model_name, META_EMBEDDING_DIM: self._dimension}
+        try:
+            self._lc = _TitledChroma(
+                client=self._client,
+                collection_name=self._collection_name,
+                embedding_function=self._embeddings,
+                collection_metadata=metadata,
+                collection_configuration={"hnsw": {"space": "cosine"}},
+            )
+            stored = self._lc._collection.metadata or {}
+        except (ValueError, ConnectionError) as exc:
+            raise VectorStoreUnavailable(f"cannot open Chroma collection: {exc}") from exc
+        built_with = stored.get(META_EMBEDDING_MODEL)
+        built_dim = stored.get(META_EMBEDDING_DIM)
+        if built_with != self._model_name or built_dim != self._dimension:
+            raise EmbeddingModelMismatch(
+                f"collection {self._collection_name!r} was built with embedding model "
+                f"{built_with!r} ({built_dim}-d), but {self._model_name!r} "
+                f"({self._dimension}-d) is configured; re-ingest with "
+                "`footnote-ingest --rebuild` or set FOOTNOTE_EMBEDDING_MODEL back"
+            )
+
+    @property
+    def _collection(self) -> chromadb.Collection:
+        return self._lc._collection
+
+    @property
+    def embedding_model(self) -> str:
+        """Name of the embedding model the collection is built with."""
+        return self._model_name
+
+    @property
+    def embeddings(self) -> Embeddings:
+        """The embedding function (shared with the retriever so the model loads once)."""
+        return self._embeddings
+
+    def as_langchain(self) -> Chroma:
+        """The LangChain vector store, for LangChain's indexing API."""
+        return self._lc
+
+    def search(self, query: str, k: int = 4, where: Where | None = None) -> list[Hit]:
+        """Dense search: the ``k`` passages nearest to ``query``."""
+        return self.search_by_vector(self._embeddings.embed_query(query), k=k, where=where)
+
+    def search_by_vector(
+        self, vector: Sequence[float], k: int = 4, where: Where | None = None
+    ) -> list[Hit]:
+        """Dense search with a query embedding computed by the caller."""
+        try:
+            result = self._collection.query(
+                query_embeddings=[list(vector)],
+                n_results=k,
+                where=dict(where) if where else None,
+                include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
+            )
+        except (ValueError, ConnectionError) as exc:
+            raise VectorStoreUnavailable(f"Chroma query failed: {exc}") from exc
+        ids = result["ids"][0]
+        docs = (result.get("documents") or [[]])[0]
+        metas = (result.get("metadatas") or [[]])[0]
+        dists = (result.get("distances") or [[]])[0]
+        return [
+            # cosine distance -> similarity in [-1, 1]
+            Hit(Passage.from_record(i, d or "", m), 1.0 - float(dist))
+            for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
+        ]
+
+    def get(self, ids: Sequence[str]) -> list[Passage]:
+        """The passages with these ids, in the order asked (missing ids are skipped)."""
+        if not ids:
+            return []
+        result = self._collection.get(ids=list(ids), include=["documents", "metadatas"])  # type: ignore[list-item]
+        found = {
+            i: Passage.from_record(i, d or "", m)
+            for i, d, m in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
+            )
+        }
+        return [found[i] for i in ids if i in found]
+
+    def find(self, where: Where, limit: int | None = None) -> list[Passage]:
+        """Passages whose metadata matches ``where`` (Chroma's filter syntax)."""
+        result = self._collection.get(
+            where=dict(where),
+            limit=limit,
+            include=["documents", "metadatas"],  # type: ignore[list-item]
+        )
+        return [
+            Passage.from_record(i, d or "", m)
+            for i, d, m in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
+            )
+        ]
+
+    def iter_passages(self, batch_size: int = 1000) -> Iterator[Passage]:
+        """Every stored passage, in batches; used to build the lexical index."""
+        offset = 0
+        while True:
+            result = self._collection.get(
+                limit=batch_size,
+                offset=offset,
+                include=["documents", "metadatas"],  # type: ignore[list-item]
+            )
+            ids = result["ids"]
+            if not ids:
+                return
+            yield from (
+                Passage.from_record(i, d or "", m)
+                for i, d, m in zip(
+                    ids, result["documents"] or [], result["metadatas"] or [], strict=True
+                )
+            )
+            offset += len(ids)
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Delete passages by id; unknown ids are ignored."""
+        ids = list(ids)
+        for start in range(0, len(ids), CHROMA_MAX_BATCH):
+            self._collection.delete(ids=ids[start : start + CHROMA_MAX_BATCH])
+
+    def count(self) -> int:
+        """Number of stored passages."""
+        try:
+            return int(self._collection.count())
+        except (ValueError, ConnectionError) as exc:
+            raise VectorStoreUnavailable(f"Chroma is unavailable: {exc}") from exc
+
+    def reset(self) -> None:
+        """Drop the collection and create it anew, possibly for another embedding model."""
+        try:
+            self._client.delete_collection(self._collection_name)
+        except (ValueError, Exception) as exc:  # noqa: BLE001 - NotFoundError differs per client
+            log.debug("no collection to drop: %s", exc)
+        self._open_collection()
