@@ -58,6 +58,25 @@ class AnswerDelta:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """An article as listed by ``/source`` and autocomplete."""
+
+    article_id: str
+    title: str
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+
+
+class Retriever(Protocol):
+    """Ranked passages for a query (hybrid in production, anything in tests)."""
+
+    def retrieve(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``query`` under ``filters``."""
+        ...
+
+
 class Answerer(Protocol):
     """What the bot and the CLI need from the answer engine."""
 
@@ -81,8 +100,6 @@ class Answerer(Protocol):
         """Yield text deltas as they are generated, then exactly one final ``Answer``."""
         ...
 
-    def search(
-        self, query: str, k: int = 10, filters: SearchFilters | None = None
-    ) -> list[Hit]:
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
         """Ranked passages for a query, without answering."""
         ...

@@ -1,0 +1,54 @@
+"""What an ingestion run reports, during the run (progress) and at its end (summary)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingest.articles import LoadFailure
+
+
+@dataclass(frozen=True, slots=True)
+class IngestProgress:
+    """A snapshot of a running ingestion, for progress bars and the Discord /ingest reply."""
+
+    articles_done: int
+    passages_done: int
+    articles_total: int | None = None  # unknown while sources are still being listed
+    current: str | None = None  # the item being read
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """Article-level outcome of one run; ``--json`` prints ``as_json()``."""
+
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    deleted: int = 0
+    failures: list[LoadFailure] = field(default_factory=list)
+    passages_added: int = 0
+    passages_deleted: int = 0
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> int:
+        """Number of items (files, pages, feed entries, sources) that could not be read."""
+        return len(self.failures)
+
+    def as_json(self) -> dict[str, object]:
+        """The contract of ``footnote-ingest --json``: these keys, always."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "deleted": self.deleted,
+            "failed": self.failed,
+            "failures": [
+                {"item": f.item, "reason": f.reason, "origin": f.origin} for f in self.failures
+            ],
+            "passages_added": self.passages_added,
+            "passages_deleted": self.passages_deleted,
+            "dry_run": self.dry_run,
+            "seconds": round(self.seconds, 3),
+        }
