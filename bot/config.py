@@ -15,7 +15,11 @@ class BotSettings(IngestSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="FOOTNOTE_", env_file=".env", extra="ignore", populate_by_name=True
+        env_prefix="FOOTNOTE_",
+        env_file=".env",
+        extra="ignore",
+        env_ignore_empty=True,
+        populate_by_name=True,
     )
 
     # Discord. DISCORD_TOKEN is accepted too: it is what most hosting guides name it.

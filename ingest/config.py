@@ -13,7 +13,9 @@ from vectorstore.config import StoreSettings
 class IngestSettings(StoreSettings):
     """Where articles come from and how they are cut into passages."""
 
-    model_config = SettingsConfigDict(env_prefix="FOOTNOTE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="FOOTNOTE_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     sources_file: Path = Path("sources.toml")
     max_file_mb: float = Field(default=20.0, gt=0)

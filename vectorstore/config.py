@@ -20,7 +20,9 @@ class StoreSettings(BaseSettings):
     The ``FOOTNOTE_`` prefix matters: chromadb's own settings also read ``.env``, unprefixed.
     """
 
-    model_config = SettingsConfigDict(env_prefix="FOOTNOTE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="FOOTNOTE_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     data_dir: Path = Path("data")
     chroma_host: str | None = None
