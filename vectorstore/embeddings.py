@@ -91,7 +91,10 @@ def load_sentence_transformer(path: str, dtype: str, device: str) -> SentenceTra
     import torch
     from sentence_transformers import SentenceTransformer
 
+    from transformers.utils import logging as hf_logging
+
     limit_blas_threads()
+    hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
     model_kwargs = {"dtype": torch.bfloat16} if dtype == "bfloat16" else {}
     try:
         model = SentenceTransformer(path, device=device, model_kwargs=model_kwargs)
