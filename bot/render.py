@@ -1,0 +1,484 @@
+"""Turn answers, sources and job results into Discord-sized text and embed data.
+
+Pure functions over plain values: no ``discord`` import here (the cogs build ``discord.Embed``
+objects from :class:`EmbedData`), so the limits below are unit-tested without a client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.models import Answer, ArticleRef, Citation
+from ingest.report import IngestProgress, IngestReport
+from vectorstore.base import Hit, Passage
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+MESSAGE_LIMIT = 2000
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELDS_LIMIT = 25
+EMBED_FIELD_NAME_LIMIT = 256
+EMBED_FIELD_VALUE_LIMIT = 1024
+EMBED_FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+
+ELLIPSIS = "…"
+_ZWSP = "\u200b"
+
+# @everyone / @here and <@id>, <@!id>, <@&id> (users, nicknames, roles). With allowed mentions
+# set to none they would not ping, but they would still render as mentions; text we did not
+# write (articles, LLM output, questions) should not even look like one.
+_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_ID_MENTION = re.compile(r"<@([!&]?\d+)>")
+_MARKER = re.compile(r"\[\d+\]")
+# A sentence end, with the citation markers that follow it kept on the same side.
+_SENTENCE_END = re.compile(r"[.!?…](?:[\"')\]]*)(?:\s*\[\d+\])*\s+")
+_MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|>\[\]()])")
+
+
+def neutralize_mentions(text: str) -> str:
+    """Make ``@everyone``, ``@here`` and ``<@…>`` mentions inert text (zero-width space)."""
+    text = _MASS_MENTION.sub(lambda m: f"@{_ZWSP}{m.group(1)}", text)
+    return _ID_MENTION.sub(lambda m: f"<{_ZWSP}@{m.group(1)}>", text)
+
+
+def escape_markdown(text: str) -> str:
+    """Escape Markdown so a title or quote is shown as written."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+def _inside_marker(text: str, cut: int) -> bool:
+    return any(m.start() < cut < m.end() for m in _MARKER.finditer(text, max(cut - 12, 0)))
+
+
+def _best_cut(text: str, limit: int) -> int:
+    """Where to end the next chunk of ``text`` (which is longer than ``limit``)."""
+    window = text[: limit + 1]  # a boundary right at the limit is fine (the space is dropped)
+    floor = limit // 3  # do not make tiny chunks just to honour a paragraph break
+    for pattern in ("\n\n", "\n"):
+        pos = window.rfind(pattern)
+        if pos > floor:
+            return pos
+    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= limit]
+    if ends and ends[-1] > floor:
+        return ends[-1]
+    pos = max(window.rfind(" "), window.rfind("\t"))
+    if pos > floor:
+        return pos
+    cut = limit
+    while cut > 1 and _inside_marker(text, cut):
+        cut -= 1
+    return cut
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split ``text`` into messages of at most ``limit`` characters.
+
+    Cuts at a paragraph break if possible, else a line break, a sentence end (keeping the
+    ``[n]`` markers that follow it), a space, and only as a last resort mid-word; a ``[n]``
+    marker is never cut in two.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = _best_cut(text, limit)
+        chunk = text[:cut].rstrip()
+        if chunk:
+            chunks.append(chunk)
+        text = text[cut:].lstrip()
+    if text:
+        chunks.append(text)
+    return chunks
+
+
+def render_answer_text(answer: Answer) -> str:
+    """The message text of an answer: a notice line if any, then the text with [n] markers."""
+    parts: list[str] = []
+    if answer.notice:
+        parts.append(f"-# ⚠️ {answer.notice}")
+    text = answer.text.strip()
+    if answer.abstained and answer.sources:
+        text += "\n\n-# The closest sources are listed below."
+    parts.append(text)
+    return neutralize_mentions("\n".join(parts))
+
+
+def render_stream_preview(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """What a message shows while the answer streams: the text so far, with a cursor."""
+    text = neutralize_mentions(text.strip())
+    if not text:
+        return "…"
+    return clip(text + " ▌", limit)
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedField:
+    """One field of an embed."""
+
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedData:
+    """An embed as plain data; ``bot.cogs`` turns it into ``discord.Embed``."""
+
+    title: str
+    description: str = ""
+    url: str | None = None
+    fields: tuple[EmbedField, ...] = ()
+    footer: str | None = None
+
+    def size(self) -> int:
+        """Characters Discord counts against the 6,000 total."""
+        return (
+            len(self.title)
+            + len(self.description)
+            + len(self.footer or "")
+            + sum(len(f.name) + len(f.value) for f in self.fields)
+        )
+
+
+def fit_embed(data: EmbedData) -> EmbedData:
+    """``data`` clipped to every embed limit (title, description, fields, footer, total)."""
+    title = clip(neutralize_mentions(data.title), EMBED_TITLE_LIMIT)
+    footer = clip(neutralize_mentions(data.footer), EMBED_FOOTER_LIMIT) if data.footer else None
+    fields = tuple(
+        EmbedField(
+            clip(neutralize_mentions(f.name), EMBED_FIELD_NAME_LIMIT) or "-",
+            clip(neutralize_mentions(f.value), EMBED_FIELD_VALUE_LIMIT) or "-",
+            f.inline,
+        )
+        for f in data.fields[:EMBED_FIELDS_LIMIT]
+    )
+    description = clip(neutralize_mentions(data.description), EMBED_DESCRIPTION_LIMIT)
+    budget = EMBED_TOTAL_LIMIT - len(title) - len(footer or "")
+    kept: list[EmbedField] = []
+    for f in fields:
+        if len(f.name) + len(f.value) > budget - min(len(description), 1):
+            break
+        kept.append(f)
+        budget -= len(f.name) + len(f.value)
+    description = clip(description, max(budget, 0))
+    return EmbedData(title, description, data.url, tuple(kept), footer)
+
+
+def _date(published: str | None) -> str | None:
+    return published[:10] if published else None
+
+
+def _link(title: str, url: str | None) -> str:
+    title = escape_markdown(title.strip() or "Untitled")
+    if url and url.startswith(("http://", "https://")):
+        return f"[{title}](<{url.replace('>', '%3E')}>)"
+    return f"**{title}**"
+
+
+def _source_line(n: int | None, passage: Passage) -> str:
+    meta = [m for m in (passage.source, _date(passage.published)) if m]
+    prefix = f"**[{n}]** " if n is not None else "• "
+    suffix = f" · {escape_markdown(' · '.join(meta))}" if meta else ""
+    return f"{prefix}{_link(passage.title, passage.url)}{suffix}"
+
+
+def list_with_more(lines: Sequence[str], limit: int) -> str:
+    """Join ``lines`` within ``limit`` characters; what does not fit becomes "+N more"."""
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        rest = len(lines) - i - 1
+        reserve = len(f"\n+{rest} more") if rest else 0
+        cost = len(line) + (1 if out else 0)
+        if used + cost + reserve > limit:
+            more = f"+{len(lines) - i} more"
+            # The "+N more" line itself must fit: drop kept lines until it does.
+            while out and used + len(more) + 1 > limit:
+                used -= len(out.pop()) + (1 if out else 0)
+                more = f"+{len(lines) - len(out)} more"
+            out.append(more)
+            return "\n".join(out)
+        out.append(line)
+        used += cost
+    return "\n".join(out)
+
+
+def _unique_articles(hits: Iterable[Hit]) -> list[Passage]:
+    seen: set[str] = set()
+    out: list[Passage] = []
+    for hit in hits:
+        if hit.passage.article_id not in seen:
+            seen.add(hit.passage.article_id)
+            out.append(hit.passage)
+    return out
+
+
+def answer_embed(answer: Answer) -> EmbedData | None:
+    """The sources embed of an answer: its citations, or the closest sources on abstention."""
+    if answer.citations and not answer.abstained:
+        title = "Sources"
+        lines = [_source_line(c.n, c.passage) for c in sorted(answer.citations, key=lambda c: c.n)]
+    else:
+        passages = _unique_articles(answer.sources)
+        if not passages:
+            return None
+        title = "Closest sources (they do not answer the question)"
+        lines = [_source_line(None, p) for p in passages]
+    description = list_with_more(lines, EMBED_DESCRIPTION_LIMIT)
+    footer = f"Answered by {answer.answerer}" if not answer.abstained else None
+    return fit_embed(EmbedData(title=title, description=description, footer=footer))
+
+
+@dataclass(frozen=True, slots=True)
+class CitedPassage:
+    """What the Passages button shows for one citation; stored as JSON with the answer."""
+
+    n: int
+    title: str
+    quote: str
+    text: str
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+    passage_id: str | None = None
+    article_id: str | None = None
+
+    @classmethod
+    def from_citation(cls, citation: Citation) -> CitedPassage:
+        """Copy what is shown of a checked citation."""
+        p = citation.passage
+        return cls(
+            n=citation.n,
+            title=p.title,
+            quote=citation.quote,
+            text=p.text,
+            url=p.url,
+            source=p.source,
+            published=p.published,
+            passage_id=p.id,
+            article_id=p.article_id,
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> CitedPassage:
+        """Rebuild from ``dataclasses.asdict`` output (unknown keys are ignored)."""
+        names = cls.__slots__  # type: ignore[attr-defined]
+        return cls(**{k: data[k] for k in names if k in data})  # type: ignore[arg-type]
+
+
+def _quote_block(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
+
+
+def _passage_block(
+    heading: str, text: str, highlight: str | None, limit: int = MESSAGE_LIMIT - 100
+) -> str:
+    body = escape_markdown(text.strip())
+    if highlight:
+        marked = escape_markdown(highlight.strip())
+        if marked and marked in body:
+            body = body.replace(marked, f"**{marked}**", 1)
+    return neutralize_mentions(f"{heading}\n{_quote_block(clip(body, limit - len(heading)))}")
+
+
+def render_passages(cited: Sequence[CitedPassage], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The quoted passages behind an answer, as messages of at most ``limit`` characters.
+
+    Each citation shows its article (linked), publisher and date, then the passage with the
+    verbatim quote in bold.
+    """
+    if not cited:
+        return ["This answer cites no passages."]
+    blocks = []
+    for c in sorted(cited, key=lambda c: c.n):
+        meta = [m for m in (c.source, _date(c.published)) if m]
+        suffix = f" · {escape_markdown(' · '.join(meta))}" if meta else ""
+        heading = f"**[{c.n}]** {_link(c.title, c.url)}{suffix}"
+        blocks.append(_passage_block(heading, c.text, c.quote, limit - 10))
+    return _pack(blocks, limit)
+
+
+def _pack(blocks: Sequence[str], limit: int) -> list[str]:
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            messages.append(current)
+        current = clip(block, limit)
+    if current:
+        messages.append(current)
+    return messages
+
+
+def render_article(
+    ref: ArticleRef,
+    passages: Sequence[Passage],
+    *,
+    heading: str | None = None,
+    highlight: str | None = None,
+    total_passages: int | None = None,
+) -> EmbedData:
+    """The ``/source`` embed: an article's metadata and link, then its matching passages."""
+    meta = []
+    if ref.source:
+        meta.append(f"**Publisher:** {escape_markdown(ref.source)}")
+    if ref.published:
+        meta.append(f"**Published:** {escape_markdown(ref.published)}")
+    meta.append(f"**Article id:** `{ref.article_id.replace('`', '')}`")
+    if ref.url:
+        meta.append(f"**Link:** <{ref.url}>")
+    if heading:
+        meta.insert(0, heading)
+    fields = []
+    for p in passages:
+        value = escape_markdown(p.text.strip())
+        if highlight:
+            marked = escape_markdown(highlight.strip())
+            if marked and marked in value:
+                value = value.replace(marked, f"**{marked}**", 1)
+        fields.append(EmbedField(f"Passage {p.index + 1} · `{p.id}`", value))
+    shown = min(len(fields), 5)
+    total = total_passages if total_passages is not None else len(passages)
+    if total > shown:
+        meta.append(f"-# {shown} of {total} passages shown")
+    return fit_embed(
+        EmbedData(
+            title=ref.title or "Untitled",
+            url=ref.url if ref.url and ref.url.startswith(("http://", "https://")) else None,
+            description="\n".join(meta),
+            fields=tuple(fields[:shown]),
+        )
+    )
+
+
+def render_article_list(refs: Sequence[ArticleRef], query: str) -> EmbedData:
+    """Several articles matching a ``/source`` query, one line each."""
+    lines = []
+    for ref in refs:
+        meta = [m for m in (ref.source, _date(ref.published)) if m]
+        suffix = f" · {escape_markdown(' · '.join(meta))}" if meta else ""
+        lines.append(f"• {_link(ref.title, ref.url)}{suffix} — `{ref.article_id}`")
+    return fit_embed(
+        EmbedData(
+            title=f"Articles matching “{query}”",
+            description=list_with_more(lines, EMBED_DESCRIPTION_LIMIT),
+            footer="Use /source with an article id to see its passages.",
+        )
+    )
+
+
+def render_ingest_progress(progress: IngestProgress, seconds: float) -> str:
+    """The /ingest reply while the run goes on."""
+    total = f"/{progress.articles_total}" if progress.articles_total is not None else ""
+    line = (
+        f"⏳ Ingesting… {progress.articles_done}{total} articles, "
+        f"{progress.passages_done} passages ({seconds:.0f}s)"
+    )
+    if progress.current:
+        line += f"\n-# {escape_markdown(clip(progress.current, 150))}"
+    return neutralize_mentions(line)
+
+
+def render_ingest_report(report: IngestReport, *, sources: Sequence[str] = ()) -> str:
+    """The /ingest reply once the run has ended: the article-level summary."""
+    what = f" of {', '.join(f'`{s}`' for s in sources)}" if sources else ""
+    lines = [
+        f"✅ Ingestion{what} finished in {report.seconds:.1f}s: "
+        f"{report.added} added, {report.updated} updated, {report.skipped} skipped, "
+        f"{report.deleted} deleted, {report.failed} failed."
+    ]
+    if report.failures:
+        shown = [
+            f"- {escape_markdown(clip(f.item, 120))}: {escape_markdown(clip(f.reason, 200))}"
+            for f in report.failures
+        ]
+        lines.append(list_with_more(shown, 1200))
+    return neutralize_mentions(clip("\n".join(lines), MESSAGE_LIMIT))
+
+
+def render_status(
+    status: Mapping[str, object],
+    *,
+    answerer: str,
+    gaps: int,
+    ingest_running: bool = False,
+) -> EmbedData:
+    """The /status embed from ``CorpusStatus.as_json()`` plus what only the bot knows."""
+    fields = [
+        EmbedField("Articles", str(status.get("articles", "?")), True),
+        EmbedField("Passages", str(status.get("passages", "?")), True),
+        EmbedField("Coverage gaps", f"{gaps} refused question(s)", True),
+    ]
+    sources = status.get("sources") or []
+    if isinstance(sources, Mapping):
+        source_lines = [f"{escape_markdown(str(k))}: {v}" for k, v in sources.items()]
+    else:
+        source_lines = [escape_markdown(str(s)) for s in sources]  # type: ignore[union-attr]
+    fields.append(EmbedField("Sources", list_with_more(source_lines, 1000) or "none"))
+    last = status.get("last_run")
+    if ingest_running:
+        last_text = "⏳ an ingestion is running now"
+    elif isinstance(last, Mapping):
+        last_text = _last_run_text(last)
+    elif last:
+        last_text = str(last)
+    else:
+        last_text = "never"
+    fields.append(EmbedField("Last ingestion", last_text))
+    fields.append(EmbedField("Embedding model", f"`{status.get('embedding_model', '?')}`", True))
+    fields.append(EmbedField("Answerer", f"`{answerer}`", True))
+    if status.get("store"):
+        fields.append(EmbedField("Store", f"`{status['store']}`", True))
+    return fit_embed(EmbedData(title="Footnote status", fields=tuple(fields)))
+
+
+def _last_run_text(last: Mapping[str, object]) -> str:
+    when = last.get("finished") or last.get("finished_at") or last.get("at") or last.get("when")
+    report = last.get("report") if isinstance(last.get("report"), Mapping) else last
+    assert isinstance(report, Mapping)
+    counts = ", ".join(
+        f"{report[k]} {k}"
+        for k in ("added", "updated", "skipped", "deleted", "failed")
+        if report.get(k) is not None
+    )
+    parts = [str(when)] if when else []
+    if counts:
+        parts.append(counts)
+    return " — ".join(parts) or "unknown"
+
+
+__all__ = [
+    "CitedPassage",
+    "EmbedData",
+    "EmbedField",
+    "answer_embed",
+    "clip",
+    "escape_markdown",
+    "fit_embed",
+    "list_with_more",
+    "neutralize_mentions",
+    "render_answer_text",
+    "render_article",
+    "render_article_list",
+    "render_ingest_progress",
+    "render_ingest_report",
+    "render_passages",
+    "render_status",
+    "render_stream_preview",
+    "split_message",
+]
