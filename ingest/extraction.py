@@ -88,6 +88,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
         text = _rescue(tree, url, text, jsonld)
     if not text:
         return None
+    text = _add_twin_chunks(tree, text)
 
     title = (doc.title if doc is not None else None) or _meta(tree, "og:title")
     text = clean_text(text, _headlines(tree, title))
@@ -184,6 +185,79 @@ def _rescue(tree: HtmlElement, url: str | None, text: str, jsonld: list[dict[str
     if best is not text:
         log.debug("stub extraction (%d chars) replaced by %d chars", len(text), len(best))
     return best
+
+
+# Block elements whose text makes up an article body.
+_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
+_TWIN_MIN_PARAGRAPH = 100  # a twin container must hold a paragraph at least this long
+_TWIN_MAX_LINK_SHARE = 0.25
+
+
+def _add_twin_chunks(tree: HtmlElement, text: str) -> str:
+    """Append the rest of an article that the page splits into same-class sibling chunks.
+
+    Some layouts cut one article into several sibling containers with the same tag and
+    class (between ads); trafilatura keeps only the first. When the extracted paragraphs
+    all sit in one such container, the text of its twins is added in document order.
+    """
+    key = _norm(text)
+    matched = [p for p in tree.iter("p") if len(t := _norm(p.text_content())) >= 40 and t in key]
+    if len(matched) < 2:
+        return text
+    container = matched[0]
+    for p in matched[1:]:
+        while container is not None and not _contains(container, p):
+            container = container.getparent()
+    level = container
+    for _ in range(3):
+        if level is None or level.tag in ("body", "html"):
+            return text
+        parent = level.getparent()
+        cls = level.get("class")
+        if parent is not None and cls:
+            twins = [
+                el
+                for el in parent
+                if el is not level and el.tag == level.tag and el.get("class") == cls
+            ]
+            before, after = _twin_text(twins, level, key)
+            if before or after:
+                log.debug("added %d twin chunks", len(before) + len(after))
+                return "\n".join([*before, text, *after])
+        level = parent
+    return text
+
+
+def _contains(ancestor: HtmlElement, el: HtmlElement) -> bool:
+    return any(a is ancestor for a in el.iterancestors())
+
+
+def _twin_text(
+    twins: list[HtmlElement], level: HtmlElement, key: str
+) -> tuple[list[str], list[str]]:
+    before: list[str] = []
+    after: list[str] = []
+    parent = level.getparent()
+    position = parent.index(level)
+    for twin in twins:
+        paragraphs = [" ".join(p.text_content().split()) for p in twin.iter("p")]
+        long = [p for p in paragraphs if len(p) >= 40]
+        if len(long) < 2 or max(map(len, long)) < _TWIN_MIN_PARAGRAPH:
+            continue
+        # An article chunk is prose: mostly paragraphs, few links (unlike teaser grids).
+        total = len(" ".join(twin.text_content().split())) or 1
+        linked = sum(len(" ".join(a.text_content().split())) for a in twin.iter("a"))
+        if linked > _TWIN_MAX_LINK_SHARE * total or sum(map(len, paragraphs)) < 0.6 * total:
+            continue
+        lines = []
+        for block in twin.iter(*_BLOCKS):
+            if any(a.tag in _BLOCKS for a in block.iterancestors()):
+                continue
+            line = " ".join(block.text_content().split())
+            if line and _norm(line) not in key:
+                lines.append(line)
+        (before if parent.index(twin) < position else after).extend(lines)
+    return before, after
 
 
 # --------------------------------------------------------------------------- text cleaning
