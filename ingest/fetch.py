@@ -63,7 +63,8 @@ def make_client(settings: IngestSettings) -> httpx.Client:
 
 def describe_size(n_bytes: float) -> str:
     """``12.5 MB`` style size for messages."""
-    return f"{n_bytes / (1024 * 1024):.1f} MB"
+    megabytes = n_bytes / (1024 * 1024)
+    return f"{megabytes:.0f} MB" if megabytes >= 100 else f"{megabytes:.3g} MB"
 
 
 def fetch(client: httpx.Client, url: str, settings: IngestSettings) -> FetchedDoc:

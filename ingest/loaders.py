@@ -127,16 +127,17 @@ def source_kind(spec: str) -> SourceKind:
     Local paths are ``"path"``. For URLs an explicit ``feed:``/``sitemap:``/``page:`` prefix
     decides; otherwise the name does: ``sitemap`` in the file name or ``.xml.gz`` means a
     sitemap; ``.rss``/``.atom``/``.rdf``, a path segment such as ``feed``, ``rss`` or
-    ``atom.xml``, a ``?feed=`` / ``?format=rss`` query, or any other ``.xml`` means a feed;
-    anything else is a page. When a URL is read, :func:`iter_source` sniffs the content and
-    follows what it finds (an HTML page behind a ``.xml`` name is read as a page).
+    ``atom.xml``, or a ``?feed=`` / ``?format=rss`` query means a feed. Those names are trusted.
+    Any other ``.xml`` URL is guessed to be a feed and anything else a page, but these guesses
+    are ambiguous: when such a URL is read, :func:`iter_source` sniffs the content and follows
+    what it finds (a feed behind ``/news``, an HTML page behind ``/data.xml``).
     """
     explicit, target = split_kind_prefix(spec)
     if explicit is not None:
         return explicit  # type: ignore[return-value]
     if not is_url(target):
         return "path"
-    return _guess_url_kind(target)
+    return _guess_url_kind(target)[0]
 
 
 def is_authoritative(spec: str) -> bool:
@@ -171,7 +172,7 @@ def iter_source(
     own_client = client is None
     http = make_client(settings) if client is None else client
     try:
-        yield from _WebSource(origin, kind, settings, http).run()
+        yield from _WebSource(origin, settings, http).run()
     finally:
         if own_client:
             http.close()
@@ -707,23 +708,24 @@ class _PathSource:
 # The web
 
 
-def _guess_url_kind(url: str) -> SourceKind:
+def _guess_url_kind(url: str) -> tuple[SourceKind, bool]:
+    """The kind a URL's name suggests, and whether the name is clear about it."""
     parts = urlsplit(url)
     path = parts.path.lower()
     segments = [segment for segment in path.split("/") if segment]
     name = segments[-1] if segments else ""
     if "sitemap" in name or name.endswith(".xml.gz"):
-        return "sitemap"
+        return "sitemap", True
     if name.endswith((".rss", ".atom", ".rdf")):
-        return "feed"
+        return "feed", True
     if any(segment.split(".")[0] in _FEED_WORDS for segment in segments):
-        return "feed"
+        return "feed", True
     for key, value in parse_qsl(parts.query):
         if key.lower() == "feed" or value.lower() in _FEED_WORDS:
-            return "feed"
+            return "feed", True
     if name.endswith(".xml"):
-        return "feed"
-    return "page"
+        return "feed", False  # most other XML URLs are feeds; the content decides
+    return "page", False  # the content decides: an extensionless URL may be a feed
 
 
 def _sniff(doc: FetchedDoc, cap: int) -> SourceKind | None:
@@ -801,12 +803,10 @@ def _entry_text(entry: Mapping[str, Any]) -> str | None:
 class _WebSource:
     """A page, feed or sitemap URL."""
 
-    def __init__(
-        self, origin: str, kind: SourceKind, settings: IngestSettings, client: httpx.Client
-    ) -> None:
+    def __init__(self, origin: str, settings: IngestSettings, client: httpx.Client) -> None:
         self.origin = origin
         self.explicit, self.url = split_kind_prefix(origin)
-        self.kind = kind
+        self.kind, self.certain = _guess_url_kind(self.url)
         self.settings = settings
         self.client = client
         self.seen: set[str] = set()
@@ -820,7 +820,12 @@ class _WebSource:
         except FetchError as exc:
             yield self._fail(self.url, exc.reason, fatal=True)
             return
-        kind = self.explicit or _sniff(doc, self.settings.max_file_bytes) or self.kind
+        if self.explicit is not None:
+            kind: SourceKind = self.explicit  # type: ignore[assignment]
+        elif self.certain:
+            kind = self.kind
+        else:
+            kind = _sniff(doc, self.settings.max_file_bytes) or self.kind
         if kind != self.kind:
             log.info(
                 "%s looks like a %s, not a %s: reading it as a %s", self.url, kind, self.kind, kind
@@ -945,19 +950,20 @@ class _WebSource:
             reason = f"not a valid RSS/Atom feed ({problem})" if problem else "not an RSS/Atom feed"
             yield self._fail(self.url, reason, fatal=True)
             return
+        entries = parsed.entries
         if problem is not None:
+            # The entry the error cut short is a fragment; drop it unless it still says something.
+            entries = [e for e in entries if e.get("link") or _entry_text(e)]
             yield self._fail(
                 self.url,
-                f"feed is not well-formed ({problem}); read the {len(parsed.entries)} entries "
+                f"feed is not well-formed ({problem}); read the {len(entries)} entries "
                 "found before the error",
             )
         feed_title = _clean_str(parsed.feed.get("title"))
         cap = self.settings.max_pages_per_source
-        if len(parsed.entries) > cap:
-            log.warning(
-                "%s has %d entries; reading the first %d", self.url, len(parsed.entries), cap
-            )
-        for number, entry in enumerate(parsed.entries[:cap], start=1):
+        if len(entries) > cap:
+            log.warning("%s has %d entries; reading the first %d", self.url, len(entries), cap)
+        for number, entry in enumerate(entries[:cap], start=1):
             yield from self._feed_entry(number, entry, feed_title)
 
     def _feed_entry(
