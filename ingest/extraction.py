@@ -91,7 +91,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
     text = _add_twin_chunks(tree, text)
 
     title = (doc.title if doc is not None else None) or _meta(tree, "og:title")
-    text = clean_text(text, _headlines(tree, title))
+    text = clean_text(text, _headlines(tree, title), _descriptions(tree))
     if _word_count(text) < MIN_ARTICLE_WORDS:
         return None
 
@@ -108,6 +108,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
 # --------------------------------------------------------------------------- tree
 
 
+_POPUP_CLASS = re.compile(r"(^|[\s_-])(rollover|tooltip|popover|hovercard)", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
@@ -118,6 +119,11 @@ def _prepare_tree(tree: HtmlElement) -> None:
             continue
         hidden = el.get("hidden") is not None or el.get("aria-hidden") == "true"
         if hidden or _HIDDEN_STYLE.search(el.get("style", "")):
+            _drop(el)
+    # Pop-up cards (e.g. a bio with links shown when hovering a name) are not prose; a
+    # tooltip's own anchor term (no links or images inside) stays.
+    for el in tree.xpath("//*[@class]"):
+        if _POPUP_CLASS.search(el.get("class", "")) and el.xpath(".//a|.//img"):
             _drop(el)
     # trafilatura removes "social"/"embed" wrappers; a quoted tweet is part of the story.
     for quote in tree.xpath('//blockquote[contains(@class, "twitter-tweet")]'):
@@ -153,6 +159,11 @@ def _meta(tree: HtmlElement, name: str) -> str | None:
         if value:
             return value
     return None
+
+
+def _descriptions(tree: HtmlElement) -> list[str]:
+    found = (_meta(tree, name) for name in ("description", "og:description", "twitter:description"))
+    return [d for d in found if d]
 
 
 def _headlines(tree: HtmlElement, title: str | None) -> list[str]:
@@ -264,14 +275,19 @@ def _twin_text(
 
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_SENTENCE_END = re.compile(r"[.!?…:;\"”»)\]。！？]\s*$")
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»。！？]\s*$")
+_SHORTCODE = re.compile(r"^\[/?\w+( [^\]]*)?\].*\[/\w+\]$")
+_SECTION_END = re.compile(r"^\W*(tags|tagged|filed under|comments|\d+ comments)\W*$", re.I)
 
 # A teaser for another article, inline in the body.
 _TEASER = re.compile(
-    r"^\W{0,3}(related( posts?| stories| articles?| coverage| reading)?|read more|read also|"
-    r"also read|see more|see also|more from [\w .]+|more on this( story)?|more|"
-    r"don'?t miss|you may also like|you might also like|recommended( for you)?|most read\b.*|"
-    r"also on [\w.]+)\s*(:|\]|\||$)",
+    r"^\W{0,3}(?:"
+    r"(?:related(?: posts?| stories| articles?| coverage| reading)?|read more|read also|"
+    r"also read|see more|see also|more from [\w .]+|more on this(?: story)?|more|"
+    r"don'?t miss|you may also like|you might also like|recommended(?: for you)?|most read\b.*)"
+    r"\s*(?::|\]|\||$)"
+    r"|also on [\w-]+(?:\.[\w-]+)+\b"
+    r")",
     re.I,
 )
 # Lines that close an article: newsletter, follow-us, credits, comments, tags, sources.
@@ -283,20 +299,27 @@ _TAIL = re.compile(
     r"^(additional )?reporting by\b|\bediting by\b|\bcontributed (reporting|to this report)|"
     r"^(source|sources)\s*:|like this story\b|tell us what you think|"
     r"if you enjoyed this|have a tip\b|^email \w+ \w+ at\b|reach the reporters?\b|"
-    r"\S+@\S+\.\w+\s*$",
+    r"\S+@\S+\.\w+\s*$|copyright|all rights reserved|^©",
     re.I,
 )
 _DATE_LINE = re.compile(r"(\b(19|20)\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b)")
-_TIME = re.compile(r"\b\d{1,2}[:h]\d\d\b")
+_STAMP = re.compile(r"^(last )?(updated|published|posted|modified)\b", re.I)
+_TIME = re.compile(r"\b\d{1,2}[:h.]\d\d\b|\b\d{1,2}(:\d\d)? ?[ap]\.?m\b", re.I)
 
 
-def clean_text(text: str, headlines: list[str] | tuple[str, ...] = ()) -> str:
+def clean_text(
+    text: str,
+    headlines: list[str] | tuple[str, ...] = (),
+    descriptions: list[str] | tuple[str, ...] = (),
+) -> str:
     """Remove the boilerplate lines trafilatura leaves in an article's text.
 
     Args:
         text: Extracted text, one paragraph or list item per line.
         headlines: The page's title, ``og:title`` and ``<h1>`` texts; a leading line that
             repeats one of them is dropped.
+        descriptions: The page's meta descriptions; a leading line that repeats one and is
+            not a sentence (a standfirst under the headline) is dropped.
 
     Returns:
         The text without a repeated headline, a date/time line above the body, teaser
@@ -306,28 +329,37 @@ def clean_text(text: str, headlines: list[str] | tuple[str, ...] = ()) -> str:
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if _WORD.search(line)]
     heads = {_norm(h) for h in headlines if _norm(h)}
-    # Leading headline / date lines.
+    deks = {_norm(d) for d in descriptions if _norm(d)}
+    # Leading headline, standfirst and date lines.
     start = 0
     while start < min(len(lines), 3):
         line = lines[start]
-        if _is_headline(line, heads) or _is_date_line(line):
+        dek = _norm(line) in deks and not _SENTENCE_END.search(line)
+        if dek or _is_headline(line, heads) or _is_date_line(line):
             start += 1
         else:
             break
     lines = lines[start:]
-    # Teasers and the link lists under them.
+    # Teasers and the link lists under them; leftover shortcodes.
     kept: list[str] = []
-    skipping_list = False
+    skipping: str | None = None  # "list": any list-like line, "bullets": "- " items only
     for line in lines:
         teaser = _TEASER.match(line)
         if teaser:
             rest = line[teaser.end() :].strip()
-            skipping_list = not _WORD.search(rest)  # a bare header: a list follows
+            skipping = "bullets" if _WORD.search(rest) else "list"
             continue
-        if skipping_list and _is_list_item(line):
+        if _SHORTCODE.match(line):
             continue
-        skipping_list = False
+        if skipping and _is_list_item(line, bullets_only=skipping == "bullets"):
+            continue
+        skipping = None
         kept.append(line)
+    # A "Tags" / "Comments" header late in the text: it and what follows are page furniture.
+    for i in range(len(kept) // 2, len(kept)):
+        if _SECTION_END.match(kept[i]):
+            kept = kept[:i]
+            break
     # The closing block.
     while kept and _TAIL.search(kept[-1]) and len(kept[-1]) < 300:
         kept.pop()
@@ -349,13 +381,17 @@ def _is_headline(line: str, heads: set[str]) -> bool:
 
 
 def _is_date_line(line: str) -> bool:
-    return len(line) <= 80 and bool(_DATE_LINE.search(line)) and bool(_TIME.search(line))
-
-
-def _is_list_item(line: str) -> bool:
-    if line.startswith(("- ", "• ", "* ")):
+    if len(line) > 80:
+        return False
+    if _DATE_LINE.search(line) and _TIME.search(line):
         return True
-    return len(line) < 120 and not _SENTENCE_END.search(line)
+    return bool(_STAMP.match(line)) and bool(_DATE_LINE.search(line) or _TIME.search(line))
+
+
+def _is_list_item(line: str, bullets_only: bool = False) -> bool:
+    if line.startswith(("- ", "• ", "* ", "– ")):
+        return True
+    return not bullets_only and len(line) < 120 and not _SENTENCE_END.search(line)
 
 
 def _word_count(text: str) -> int:
