@@ -668,7 +668,7 @@ class _PathSource:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise LoadError(
-                f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             ) from exc
         if isinstance(data, dict):
             yield self._record(path, str(path), data)
@@ -694,7 +694,7 @@ class _PathSource:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield self._fail(
-                    f"{path}#L{number}", f"malformed JSON line: {exc.msg} at column {exc.colno}"
+                    f"{path}#L{number}", f"malformed JSON line: {exc.msg} (column {exc.colno})"
                 )
                 continue
             location = self._record_location(path, record, f"L{number}")
