@@ -219,4 +219,7 @@ async def sync_commands(settings: BotSettings, guild_id: int | None = None) -> l
 
 def run_sync_commands(settings: BotSettings, guild_id: int | None = None) -> list[str]:
     """Blocking wrapper of :func:`sync_commands` for the CLI."""
-    return asyncio.run(sync_commands(settings, guild_id))
+    try:
+        return asyncio.run(sync_commands(settings, guild_id))
+    except discord.LoginFailure as exc:
+        raise ConfigError("Discord rejected the bot token (check DISCORD_TOKEN).") from exc

@@ -59,8 +59,6 @@ def register(main: click.Group, eval_group: click.Group) -> None:
     )
     def sync_commands(guild_id: int | None) -> None:
         """Register the slash commands with Discord (not done on every start)."""
-        import discord
-
         from vectorstore.errors import ConfigError
 
         settings = _settings()
@@ -70,9 +68,6 @@ def register(main: click.Group, eval_group: click.Group) -> None:
             names = run_sync_commands(settings, guild_id)
         except ConfigError as exc:
             click.echo(f"Error: {exc}", err=True)
-            sys.exit(EX_CONFIG)
-        except discord.LoginFailure:
-            click.echo("Error: Discord rejected the token (LoginFailure).", err=True)
             sys.exit(EX_CONFIG)
         target = guild_id or settings.guild_id
         where = f"guild {target}" if target else "globally (may take up to an hour to appear)"

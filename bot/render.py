@@ -186,9 +186,9 @@ def _link(title: str, url: str | None) -> str:
     return f"**{title}**"
 
 
-def _source_line(n: int | None, passage: Passage) -> str:
+def _source_line(numbers: Sequence[int], passage: Passage) -> str:
     meta = [m for m in (passage.source, _date(passage.published)) if m]
-    prefix = f"**[{n}]** " if n is not None else "• "
+    prefix = f"**{''.join(f'[{n}]' for n in numbers)}** " if numbers else "• "
     suffix = f" · {escape_markdown(' · '.join(meta))}" if meta else ""
     return f"{prefix}{_link(passage.title, passage.url)}{suffix}"
 
@@ -228,13 +228,19 @@ def answer_embed(answer: Answer) -> EmbedData | None:
     """The sources embed of an answer: its citations, or the closest sources on abstention."""
     if answer.citations and not answer.abstained:
         title = "Sources"
-        lines = [_source_line(c.n, c.passage) for c in sorted(answer.citations, key=lambda c: c.n)]
+        # One line per article, with every citation number that points into it.
+        numbers: dict[str, list[int]] = {}
+        first: dict[str, Passage] = {}
+        for c in sorted(answer.citations, key=lambda c: c.n):
+            numbers.setdefault(c.passage.article_id, []).append(c.n)
+            first.setdefault(c.passage.article_id, c.passage)
+        lines = [_source_line(numbers[a], p) for a, p in first.items()]
     else:
         passages = _unique_articles(answer.sources)
         if not passages:
             return None
         title = "Closest sources (they do not answer the question)"
-        lines = [_source_line(None, p) for p in passages]
+        lines = [_source_line((), p) for p in passages]
     description = list_with_more(lines, EMBED_DESCRIPTION_LIMIT)
     footer = f"Answered by {answer.answerer}" if not answer.abstained else None
     return fit_embed(EmbedData(title=title, description=description, footer=footer))

@@ -197,7 +197,7 @@ class AskCog(FootnoteCog, name="Ask"):
         self._deps = deps
         self.options = options
         self.limiter = RateLimiter(options.rate_limit_questions, options.rate_limit_seconds)
-        self._clock = clock
+        self.clock = clock
 
     @property
     def deps(self) -> BotDeps:
@@ -325,7 +325,7 @@ class AskCog(FootnoteCog, name="Ask"):
         worker = asyncio.create_task(asyncio.to_thread(produce))
         interval = self.options.stream_edit_interval
         text = ""
-        last_edit = self._clock()
+        last_edit = self.clock()
         final: Answer | None = None
         try:
             while (item := await queue.get()) is not _DONE:
@@ -335,7 +335,7 @@ class AskCog(FootnoteCog, name="Ask"):
                     final = item
                 elif isinstance(item, AnswerDelta):
                     text += item.text
-                    now = self._clock()
+                    now = self.clock()
                     if now - last_edit >= interval:
                         last_edit = now
                         try:
