@@ -44,7 +44,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from ingest.articles import Article, LoadFailure
@@ -330,7 +330,8 @@ def _structured_published(html: str) -> str | None:
             data = json.loads(block.strip())
         except json.JSONDecodeError:
             continue
-        articles, others = [], []
+        articles: list[object] = []
+        others: list[object] = []
         stack: list[Any] = [data]
         while stack:
             node = stack.pop()
@@ -358,7 +359,7 @@ def _structured_published(html: str) -> str | None:
 # Bytes -> text
 
 
-def _read_capped(stream: BinaryIO, cap: int, what: str) -> bytes:
+def _read_capped(stream: io.BufferedIOBase, cap: int, what: str) -> bytes:
     data = stream.read(cap + 1)
     if len(data) > cap:
         raise LoadError(f"{what} is over the {describe_size(cap)} cap (FOOTNOTE_MAX_FILE_MB)")
@@ -786,7 +787,8 @@ def _entry_published(entry: Mapping[str, Any]) -> str | None:
         iso = _iso_date(entry.get(key))
         if iso is None and entry.get(f"{key}_parsed"):
             parsed = entry[f"{key}_parsed"]
-            iso = dt.datetime(*parsed[:6], tzinfo=dt.UTC).isoformat()
+            year, month, day, hour, minute, second = parsed[:6]
+            iso = dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC).isoformat()
         if iso:
             return iso
     return None
