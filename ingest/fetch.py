@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 10
+# A whole download may take this many times ``http_timeout``: the per-read timeout alone would
+# let a server that trickles a byte now and then hold the job for hours.
+TOTAL_TIMEOUT_FACTOR = 3
 
 
 class FetchError(FootnoteError):
@@ -72,7 +76,8 @@ def fetch(client: httpx.Client, url: str, settings: IngestSettings) -> FetchedDo
 
     The cap is checked against ``Content-Length`` first and then enforced while streaming, so an
     oversized or endless response never gets fully buffered. ``settings.http_timeout`` applies to
-    connecting and to each read.
+    connecting and to each read, and the whole download must finish within
+    ``TOTAL_TIMEOUT_FACTOR`` times that.
 
     Args:
         client: From :func:`make_client`.
@@ -88,6 +93,7 @@ def fetch(client: httpx.Client, url: str, settings: IngestSettings) -> FetchedDo
         FetchTooLarge: The body is over the cap.
     """
     cap = settings.max_file_bytes
+    deadline = time.monotonic() + TOTAL_TIMEOUT_FACTOR * settings.http_timeout
     try:
         with client.stream("GET", url) as response:
             if response.status_code >= 400:
@@ -108,6 +114,13 @@ def fetch(client: httpx.Client, url: str, settings: IngestSettings) -> FetchedDo
             body = bytearray()
             for chunk in response.iter_bytes():
                 body += chunk
+                if time.monotonic() > deadline:
+                    raise FetchTimeout(
+                        url,
+                        f"download took longer than "
+                        f"{TOTAL_TIMEOUT_FACTOR * settings.http_timeout:g} s",
+                        status=response.status_code,
+                    )
                 if len(body) > cap:
                     raise FetchTooLarge(
                         url,

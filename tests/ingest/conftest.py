@@ -25,6 +25,8 @@ serves (see :data:`SITE_PAGES` for the articles' facts):
 ``/missing.html``           404 (so is every unknown path)
 ``/error.html``             500
 ``/slow.html``              answers after :data:`SLOW_SECONDS` (use ``http_timeout`` < that)
+``/trickle.html``           sends a few bytes every 0.2 s for :data:`SLOW_SECONDS` (no read
+                            times out, the whole download does)
 ``/huge.html``              :data:`HUGE_BYTES` of HTML with a ``Content-Length``
 ``/huge-stream.html``       the same without ``Content-Length`` (the cap must hold while streaming)
 ``/empty.html``             an HTML page with navigation and footer but no article text
@@ -356,6 +358,16 @@ def web_server() -> Iterator[LoopbackSite]:
                         "text/html",
                         article_page(path=path, **SITE_PAGES["/articles/alpha.html"]).encode(),
                     )
+                elif path == "/trickle.html":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                    self.end_headers()
+                    for _ in range(int(SLOW_SECONDS / 0.2)):
+                        self.wfile.write(b"<p>tick</p>\n")
+                        self.wfile.flush()
+                        time.sleep(0.2)
                 elif path == "/huge-stream.html":
                     self._send(200, "text/html", routes["/huge.html"][2], length=False)
                 elif path in routes:

@@ -95,6 +95,7 @@ def test_user_agent_from_settings_is_sent(web_server, site_settings):
         ("/missing.html", "HTTP 404"),
         ("/error.html", "HTTP 500"),
         ("/slow.html", "timed out after 0.5 s"),
+        ("/trickle.html", "download took longer than 1.5 s"),
         ("/huge.html", "over the 0.25 MB cap"),
         ("/huge-stream.html", "over the 0.25 MB cap"),
     ],
