@@ -832,12 +832,17 @@ class _WebSource:
             log.info(
                 "%s looks like a %s, not a %s: reading it as a %s", self.url, kind, self.kind, kind
             )
-            if kind == "feed":
+            if (kind == "feed") != (self.kind == "feed"):
+                # is_authoritative() only sees the name; the prefix makes it see the truth.
                 log.warning(
-                    "%s is a feed but its name does not say so: list it as 'feed:%s' so that "
-                    "articles that drop off it are kept",
+                    "%s is a %s but its name suggests a %s: list it as '%s:%s' so that "
+                    "articles missing from it are handled as a %s's",
                     self.url,
+                    kind,
+                    self.kind,
+                    kind,
                     self.url,
+                    kind,
                 )
         if kind == "sitemap":
             yield from self._sitemap(doc)
