@@ -197,11 +197,12 @@ def test_feed_ids_do_not_depend_on_whether_the_page_loaded(web_server, site_sett
     assert page.article_id in {a.article_id for a in articles}
 
 
-def test_feed_under_an_unrevealing_name_is_sniffed(web_server, site_settings):
+def test_feed_under_an_unrevealing_name_is_sniffed(web_server, site_settings, caplog):
     url = web_server.url("/news")
     assert source_kind(url) == "page"
     articles, _ = load(url, site_settings)
     assert len(articles) == 3
+    assert f"list it as 'feed:{url}'" in caplog.text
     assert source_kind("feed:" + url) == "feed"
     assert not is_authoritative("feed:" + url)
     prefixed, _ = load("feed:" + url, site_settings)
