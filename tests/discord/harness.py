@@ -366,9 +366,10 @@ class Recorder:
         return [r for r in self.requests if "content" in r.data or "embeds" in r.data]
 
 
-def _is_view_timer(task: asyncio.Task) -> bool:
-    """discord.py gives views on ephemeral messages a 15-minute timer task; not our work."""
-    return "timeout_task_impl" in getattr(task.get_coro(), "__qualname__", "")
+def _is_background(task: asyncio.Task) -> bool:
+    """Long-lived tasks that never finish by themselves: view timers, ``tasks.loop``s."""
+    timer = "timeout_task_impl" in getattr(task.get_coro(), "__qualname__", "")
+    return timer or task.get_name().startswith("discord-ext-tasks")
 
 
 def _path(route: Route) -> str:
@@ -564,7 +565,7 @@ class Harness:
             pending = [
                 t
                 for t in asyncio.all_tasks()
-                if t is not me and not t.done() and not _is_view_timer(t)
+                if t is not me and not t.done() and not _is_background(t)
             ]
             if not pending:
                 return
