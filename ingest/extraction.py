@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import string
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -108,6 +109,12 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
 # --------------------------------------------------------------------------- tree
 
 
+_LOWER_CLASS = f'translate(@class, "{string.ascii_uppercase}", "{string.ascii_lowercase}")'
+_POPUP_XPATH = "//*[{}]".format(
+    " or ".join(
+        f'contains({_LOWER_CLASS}, "{w}")' for w in ("rollover", "tooltip", "popover", "hovercard")
+    )
+)
 _POPUP_CLASS = re.compile(r"(^|[\s_-])(rollover|tooltip|popover|hovercard)", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
@@ -122,7 +129,7 @@ def _prepare_tree(tree: HtmlElement) -> None:
             _drop(el)
     # Pop-up cards (e.g. a bio with links shown when hovering a name) are not prose; a
     # tooltip's own anchor term (no links or images inside) stays.
-    for el in tree.xpath("//*[@class]"):
+    for el in tree.xpath(_POPUP_XPATH):
         if _POPUP_CLASS.search(el.get("class", "")) and el.xpath(".//a|.//img"):
             _drop(el)
     # trafilatura removes "social"/"embed" wrappers; a quoted tweet is part of the story.
