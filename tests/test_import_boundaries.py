@@ -73,9 +73,7 @@ def test_core_modules_do_not_pull_in_discord_in_a_fresh_interpreter():
         for m in modules("vectorstore") + modules("ingest") + modules("bot")
         if m != "bot.app" and not m.startswith("bot.cogs")
     ]
-    assert {"vectorstore", "ingest.report", "bot.models", "bot.render", "bot.feedback"} <= set(
-        core
-    )
+    assert {"vectorstore", "ingest.report", "bot.models", "bot.render", "bot.feedback"} <= set(core)
     script = (
         "import importlib, json, sys\n"
         f"mods = {core!r}\n"

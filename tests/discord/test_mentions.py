@@ -61,9 +61,7 @@ async def test_message_in_the_bots_thread_is_a_follow_up_with_history(harness, e
     harness.thread_create(thread_payload(thread_id, "How much did the bridge repair cost?"))
     # What Discord returns for GET /channels/{thread}/messages: newest first.
     harness.recorder.history[thread_id] = [
-        harness.message_payload(
-            "It reopened in March [1].", user_id=BOT_ID, channel_id=thread_id
-        ),
+        harness.message_payload("It reopened in March [1].", user_id=BOT_ID, channel_id=thread_id),
         harness.message_payload("When did it reopen?", user_id=MEMBER_ID, channel_id=thread_id),
     ]
     harness.recorder.requests.clear()

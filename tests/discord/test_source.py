@@ -53,12 +53,15 @@ async def test_title_autocomplete_then_lookup_by_article_id(harness, env):
     (choices,) = harness.of(payload)
     assert choices.payload == {
         "type": 8,
-        "data": {"choices": [{"name": "Harbour bridge reopens · Harbour Gazette", "value": "bridge"}]},
+        "data": {
+            "choices": [{"name": "Harbour bridge reopens · Harbour Gazette", "value": "bridge"}]
+        },
     }
     *_, reply = await source(harness, "bridge")
     (embed,) = reply.embeds
     assert embed["title"] == "Harbour bridge reopens"
-    assert [f["name"] for f in embed["fields"]] == ["Passage 1 · `bridge:0`", "Passage 2 · `bridge:1`"]
+    names = [f["name"] for f in embed["fields"]]
+    assert names == ["Passage 1 · `bridge:0`", "Passage 2 · `bridge:1`"]
     assert "**Published:** 2026-03-02" in embed["description"]
 
 
