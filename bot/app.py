@@ -109,11 +109,10 @@ def options_from_settings(settings: BotSettings, answerer: str | None = None) ->
 
 def build_deps(settings: BotSettings) -> BotDeps:
     """The real collaborators: answer engine, catalog, ingestion job, status, feedback store."""
-    from ingest.pipeline import configured_sources, run_ingest
-    from ingest.status import corpus_status
-
     from bot.feedback import FeedbackStore
     from bot.wiring import build_services
+    from ingest.pipeline import configured_sources, run_ingest
+    from ingest.status import corpus_status
 
     services = build_services(settings)
 
@@ -131,6 +130,11 @@ def build_deps(settings: BotSettings) -> BotDeps:
         ingest_sources=lambda: configured_sources(settings),
         status=lambda: corpus_status(settings, services.store),
     )
+
+
+def _answerer_name(answers: object) -> str | None:
+    name = getattr(answers, "answerer_name", None)
+    return str(name) if name else None
 
 
 class _RedactToken(logging.Filter):
@@ -184,8 +188,9 @@ def require_token(settings: BotSettings) -> str:
 def run_bot(settings: BotSettings) -> None:
     """Start the bot and block until it stops (``footnote run``)."""
     token = require_token(settings)
-    options = options_from_settings(settings)
+    options_from_settings(settings)  # config errors before loading models
     deps = build_deps(settings)
+    options = options_from_settings(settings, answerer=_answerer_name(deps.answers))
     bot = FootnoteBot(deps, options)
     log.info(
         "starting: answerer=%s rate_limit=%d/%.0fs ingest_every=%s",

@@ -431,10 +431,13 @@ def render_status(
         EmbedField("Coverage gaps", f"{gaps} refused question(s)", True),
     ]
     sources = status.get("sources") or []
-    if isinstance(sources, Mapping):
-        source_lines = [f"{escape_markdown(str(k))}: {v}" for k, v in sources.items()]
-    else:
-        source_lines = [escape_markdown(str(s)) for s in sources]  # type: ignore[union-attr]
+    source_lines = []
+    for item in sources if isinstance(sources, list | tuple) else [sources]:
+        if isinstance(item, Mapping):  # {"origin": ..., "articles": n}
+            origin = escape_markdown(clip(str(item.get("origin", "?")), 200))
+            source_lines.append(f"{origin}: {item.get('articles', '?')} articles")
+        else:
+            source_lines.append(escape_markdown(str(item)))
     fields.append(EmbedField("Sources", list_with_more(source_lines, 1000) or "none"))
     last = status.get("last_run")
     if ingest_running:
@@ -454,7 +457,7 @@ def render_status(
 
 
 def _last_run_text(last: Mapping[str, object]) -> str:
-    when = last.get("finished") or last.get("finished_at") or last.get("at") or last.get("when")
+    when = last.get("finished_at") or last.get("finished")
     report = last.get("report") if isinstance(last.get("report"), Mapping) else last
     assert isinstance(report, Mapping)
     counts = ", ".join(

@@ -244,8 +244,8 @@ class AdminCog(FootnoteCog, name="Admin"):
         data = status.as_json()
         if self.job.last_report is not None and not data.get("last_run"):
             data["last_run"] = {
-                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-                **self.job.last_report.as_json(),
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "report": self.job.last_report.as_json(),
             }
         embed = render_status(
             data, answerer=self.options.answerer, gaps=gaps, ingest_running=self.job.running

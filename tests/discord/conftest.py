@@ -12,7 +12,7 @@ import pytest
 from bot.app import FootnoteBot
 from bot.cogs import BotDeps, BotOptions
 from bot.feedback import FeedbackStore
-from tests.discord.fakes import FakeAnswerer, FakeCatalog, FakeClock, FakeIngest, FakeStatus
+from tests.discord.fakes import FakeAnswerer, FakeCatalog, FakeClock, FakeIngest, corpus_status
 from tests.discord.harness import Harness
 
 OPTIONS = BotOptions(
@@ -33,7 +33,7 @@ class Env:
         self.catalog = FakeCatalog()
         self.feedback = FeedbackStore.in_data_dir(tmp_path / "data")
         self.ingest = FakeIngest()
-        self.status = FakeStatus()
+        self.status = corpus_status()
         self.clock = FakeClock(step=0.4)
 
     def deps(self) -> BotDeps:

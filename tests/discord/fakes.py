@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.models import Answer, AnswerDelta, ArticleRef, Citation, SearchFilters, Turn
 from ingest.report import IngestProgress, IngestReport
+from ingest.status import CorpusStatus
 from vectorstore.base import Hit, Passage
 
 
@@ -201,18 +202,13 @@ class FakeIngest:
         return IngestReport(added=2, updated=1, skipped=1, deleted=0, seconds=0.5)
 
 
-@dataclass
-class FakeStatus:
-    data: dict[str, Any] = field(
-        default_factory=lambda: {
-            "articles": 2,
-            "passages": 3,
-            "sources": ["examples/corpus"],
-            "last_run": None,
-            "embedding_model": "sentence-transformers/all-MiniLM-L6-v2",
-            "store": "persistent",
-        }
+def corpus_status(last_run: dict[str, Any] | None = None) -> CorpusStatus:
+    """What ``ingest.status.corpus_status`` returns for this small corpus."""
+    return CorpusStatus(
+        articles=2,
+        passages=3,
+        sources=(("examples/corpus", 2),),
+        last_run=last_run,
+        embedding_model="sentence-transformers/all-MiniLM-L6-v2",
+        store="embedded data/chroma",
     )
-
-    def as_json(self) -> dict[str, Any]:
-        return dict(self.data)

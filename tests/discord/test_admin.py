@@ -9,6 +9,7 @@ import pytest
 from bot.app import options_from_settings
 from bot.cogs.admin import parse_interval
 from bot.config import BotSettings
+from tests.discord.fakes import corpus_status
 from tests.discord.harness import ADMIN_ID, CURATOR_ID, MEMBER_ID, Harness
 from vectorstore.errors import ConfigError
 
@@ -104,21 +105,21 @@ async def test_status_shows_corpus_models_and_gaps(harness, env):
     assert fields["Articles"] == "2"
     assert fields["Passages"] == "3"
     assert fields["Coverage gaps"] == "2 refused question(s)"
-    assert fields["Sources"] == "examples/corpus"
+    assert fields["Sources"] == "examples/corpus: 2 articles"
     assert fields["Last ingestion"] == "never"
     assert fields["Embedding model"] == "`sentence-transformers/all-MiniLM-L6-v2`"
     assert fields["Answerer"] == "`fake`"
 
 
 async def test_status_reports_the_last_run(harness, env):
-    env.status.data["last_run"] = {
-        "finished": "2026-11-25T10:00:00+00:00",
-        "added": 3,
-        "updated": 0,
-        "skipped": 5,
-        "deleted": 1,
-        "failed": 0,
-    }
+    env.status = corpus_status(
+        {
+            "generation": "abc",
+            "finished_at": "2026-11-25T10:00:00+00:00",
+            "report": {"added": 3, "updated": 0, "skipped": 5, "deleted": 1, "failed": 0},
+            "sources": ["examples/corpus"],
+        }
+    )
     payload = harness.slash("status")
     await harness.idle()
     fields = {f["name"]: f["value"] for f in harness.of(payload)[-1].embeds[0]["fields"]}
