@@ -1,9 +1,304 @@
-"""Commands of ``footnote`` (see ``bot.cli``)."""
+"""``footnote ask``, ``footnote chat`` and ``footnote eval answers`` (see ``bot.cli``)."""
 
 from __future__ import annotations
 
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
 import click
+
+from vectorstore.errors import ConfigError, FootnoteError, QuestionRejected
+
+if TYPE_CHECKING:
+    from bot.config import BotSettings
+    from bot.models import Answer, SearchFilters
+    from bot.wiring import Services
+    from vectorstore.base import Hit
+
+log = logging.getLogger(__name__)
+
+EX_CONFIG = 78
+CHAT_HISTORY_TURNS = 10
+DEFAULT_EVAL_LIMIT = 300
+
+
+# --- JSON shapes (documented in the README; the eval scripts depend on them) -------------------
+
+
+def hit_to_json(rank: int, hit: Hit) -> dict[str, Any]:
+    """A retrieved passage: rank, score, article_id, title, url, published, text."""
+    p = hit.passage
+    return {
+        "rank": rank,
+        "score": round(float(hit.score), 6),
+        "article_id": p.article_id,
+        "title": p.title,
+        "url": p.url,
+        "published": p.published,
+        "text": p.text,
+    }
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    """``{"answer", "abstained", "citations", "sources"}``, exactly."""
+    return {
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "citations": [
+            {
+                "n": c.n,
+                "article_id": c.passage.article_id,
+                "title": c.passage.title,
+                "url": c.passage.url or "",
+                "published": c.passage.published,
+                "quote": c.quote,
+                "passage": c.passage.text,
+            }
+            for c in answer.citations
+        ],
+        "sources": [hit_to_json(rank, hit) for rank, hit in enumerate(answer.sources, start=1)],
+    }
+
+
+def render_text(answer: Answer) -> str:
+    """The answer for a terminal: text with [n] markers, then the sources with their quotes."""
+    lines = [answer.text, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            p = c.passage
+            meta = ", ".join(x for x in (p.source, (p.published or "")[:10]) if x)
+            lines.append(f"[{c.n}] {p.title}" + (f" ({meta})" if meta else ""))
+            if p.url:
+                lines.append(f"    {p.url}")
+            lines.append(f'    "{c.quote}"')
+    elif answer.sources:
+        lines.append("Closest sources:")
+        for rank, hit in enumerate(answer.sources, start=1):
+            p = hit.passage
+            meta = ", ".join(x for x in (p.source, (p.published or "")[:10]) if x)
+            lines.append(f"{rank}. {p.title}" + (f" ({meta})" if meta else ""))
+            if p.url:
+                lines.append(f"    {p.url}")
+    if answer.notice:
+        lines += ["", f"Note: {answer.notice}"]
+    return "\n".join(lines).rstrip()
+
+
+# --- wiring helpers ----------------------------------------------------------------------------
+
+
+def _config_exit(message: str) -> NoReturn:
+    click.echo(f"Error: configuration: {message}", err=True)
+    sys.exit(EX_CONFIG)
+
+
+def load_settings() -> BotSettings:
+    """``BotSettings()`` from env/.env; unusable settings exit with 78."""
+    from pydantic import ValidationError
+
+    from bot.config import BotSettings
+
+    try:
+        return BotSettings()
+    except ValidationError as exc:
+        _config_exit(str(exc))
+
+
+def load_services(settings: BotSettings | None = None) -> Services:
+    """``build_services`` with the CLI's error conventions (78 for config, 1 for the rest)."""
+    from bot.wiring import build_services
+
+    settings = settings or load_settings()
+    try:
+        return build_services(settings)
+    except ConfigError as exc:
+        _config_exit(str(exc))
+    except FootnoteError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][0-9:.+\-Z]+)?$")
+
+
+def make_filters(
+    sources: Iterable[str], after: str | None, before: str | None
+) -> SearchFilters | None:
+    """``SearchFilters`` from the CLI options (``None`` when none is given)."""
+    from bot.models import SearchFilters
+
+    for name, value in (("--after", after), ("--before", before)):
+        if value is not None and not _DATE.match(value.strip()):
+            raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)", param_hint=name)
+    sources = tuple(s for s in sources if s.strip())
+    if not sources and after is None and before is None:
+        return None
+    return SearchFilters(sources=sources, published_after=after, published_before=before)
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("question")
+@click.option("--source", "sources", multiple=True, help="Only this publisher (repeatable).")
+@click.option("--after", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--before", help="Only articles published on or before this date (YYYY-MM-DD).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object (one per line with -)."
+)
+def ask(
+    question: str, sources: tuple[str, ...], after: str | None, before: str | None, as_json: bool
+) -> None:
+    """Answer QUESTION from the corpus, citing the passages used.
+
+    With QUESTION "-", read one question per line from stdin and answer each (models load once).
+    """
+    filters = make_filters(sources, after, before)
+    services = load_services()
+    if question != "-":
+        try:
+            answer = services.answers.answer(question, filters=filters)
+        except FootnoteError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(
+            json.dumps(answer_to_json(answer), ensure_ascii=False)
+            if as_json
+            else render_text(answer)
+        )
+        return
+    failed = 0
+    for line in sys.stdin:
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            answer = services.answers.answer(text, filters=filters)
+        except QuestionRejected as exc:
+            failed += 1
+            if as_json:
+                click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+            else:
+                click.echo(f"Error: {exc}\n")
+            continue
+        except FootnoteError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if as_json:
+            click.echo(json.dumps(answer_to_json(answer), ensure_ascii=False))
+        else:
+            click.echo(f"Q: {text}\n{render_text(answer)}\n")
+        sys.stdout.flush()
+    if failed:
+        raise click.ClickException(f"{failed} question(s) were rejected")
+
+
+@click.command()
+@click.option("--source", "sources", multiple=True, help="Only this publisher (repeatable).")
+@click.option("--after", help="Only articles published on or after this date.")
+@click.option("--before", help="Only articles published on or before this date.")
+def chat(sources: tuple[str, ...], after: str | None, before: str | None) -> None:
+    """Talk with the corpus: follow-up questions use the conversation (/exit to quit)."""
+    from bot.models import Answer, Turn
+
+    filters = make_filters(sources, after, before)
+    services = load_services()
+    history: list[Turn] = []
+    click.echo(
+        f"Footnote chat ({services.answers.answerer_name}). Ask away; /exit to quit, /new to "
+        "forget the conversation.",
+        err=True,
+    )
+    while True:
+        try:
+            question = input("you> ")
+        except EOFError:
+            click.echo("", err=True)
+            return
+        question = question.strip()
+        if not question:
+            continue
+        if question in ("/exit", "/quit"):
+            return
+        if question == "/new":
+            history.clear()
+            continue
+        streamed: list[str] = []
+        final: Answer | None = None
+        try:
+            for item in services.answers.stream(question, history=history, filters=filters):
+                if isinstance(item, Answer):
+                    final = item
+                else:
+                    streamed.append(item.text)
+                    click.echo(item.text, nl=False)
+                    sys.stdout.flush()
+        except QuestionRejected as exc:
+            click.echo(f"\n{exc}", err=True)
+            continue
+        except FootnoteError as exc:
+            raise click.ClickException(str(exc)) from exc
+        assert final is not None
+        if "".join(streamed).strip() != final.text.strip():
+            click.echo("\n\n(after checking citations:)\n" + final.text, nl=False)
+        if final.standalone_question != final.question:
+            click.echo(f"\n(understood as: {final.standalone_question})", err=True)
+        click.echo("\n" + render_text(final).split("\n", 1)[-1].strip() + "\n")
+        history += [Turn("user", question), Turn("assistant", final.text)]
+        del history[: max(0, len(history) - CHAT_HISTORY_TURNS)]
+
+
+@click.command(name="answers")
+@click.option(
+    "--dataset",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="A SQuAD-style folder (e.g. ../shared/eval/squad-v1.1-dev).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_EVAL_LIMIT,
+    show_default=True,
+    help="Questions asked (from the report slice).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("bench/results"),
+    show_default=True,
+    help="Where the markdown and JSON reports go.",
+)
+@click.option(
+    "--fit",
+    is_flag=True,
+    help="Also refit the extractive answerer's weights and threshold (fit slice) and report them.",
+)
+def eval_answers(dataset: Path, limit: int, as_json: bool, out_dir: Path, fit: bool) -> None:
+    """Answer accuracy, citation validity and refusals of the configured answerer."""
+    from bot import eval_answers as ev
+
+    settings = load_settings()
+    try:
+        report = ev.run_eval(settings, dataset, limit=limit, out_dir=out_dir, fit=fit)
+    except ConfigError as exc:
+        _config_exit(str(exc))
+    except FootnoteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        click.echo(ev.markdown_report(report))
 
 
 def register(main: click.Group, eval_group: click.Group) -> None:
     """Add this module's commands to ``footnote``."""
+    main.add_command(ask)
+    main.add_command(chat)
+    eval_group.add_command(eval_answers)

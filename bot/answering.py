@@ -1,0 +1,283 @@
+"""The answer engine: question in, checked and cited ``Answer`` out. Never imports discord.
+
+``AnswerService`` rewrites a follow-up into a standalone question, retrieves passages, and either
+asks the chat model (numbered passages, answer only from them, cite ``[n]``) and checks what it
+wrote (``bot.citations``), or composes an extractive answer (``bot.extractive``). An answer with
+no valid citation is never presented: the reply abstains and lists the closest sources. A failing
+LLM never reaches the user: the extractive answerer takes over and ``Answer.notice`` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Generator, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from bot.citations import check_citations
+from bot.extractive import ExtractiveAnswerer
+from bot.followup import rewrite_question
+from bot.llm import model_name
+from bot.models import Answer, AnswerDelta, SearchFilters, Turn
+from bot.prompts import (
+    ABSTENTION_WITH_SOURCES,
+    LLM_FAILED_NOTICE,
+    NO_SOURCES_TEXT,
+    NOT_FOUND_SENTINEL,
+    answer_messages,
+    says_not_found,
+)
+from vectorstore.base import Hit
+from vectorstore.errors import QuestionRejected
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
+
+    from bot.models import Retriever
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TOP_K = 6
+
+
+def _content_text(content: object) -> str:
+    """Text of a message's content (a string, or a list of blocks for some providers)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if isinstance(block, str):
+                parts.append(block)
+            elif isinstance(block, dict) and block.get("type") == "text":
+                parts.append(str(block.get("text", "")))
+        return "".join(parts)
+    return str(content or "")
+
+
+class AnswerService:
+    """Answers questions over the corpus with checked citations (implements ``Answerer``)."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        *,
+        llm: BaseChatModel | None = None,
+        top_k: int = DEFAULT_TOP_K,
+        fallback: ExtractiveAnswerer | None = None,
+        max_question_chars: int = 500,
+        embeddings: Embeddings | None = None,
+    ) -> None:
+        """Wire the engine.
+
+        Args:
+            retriever: Ranked passages for a query (``HybridRetriever`` in production).
+            llm: A LangChain chat model; ``None`` answers extractively.
+            top_k: Passages shown to the model / read by the extractive answerer.
+            fallback: The extractive answerer (built with ``embeddings`` when not given).
+            max_question_chars: Longer questions are rejected.
+            embeddings: The store's embeddings, for the extractive answerer's similarity feature.
+        """
+        self._retriever = retriever
+        self._llm = llm
+        self._top_k = top_k
+        self._extractive = fallback or ExtractiveAnswerer(embeddings)
+        self._max_chars = max_question_chars
+
+    @property
+    def answerer_name(self) -> str:
+        """``extractive`` or the chat model's name."""
+        return model_name(self._llm) if self._llm is not None else ExtractiveAnswerer.name
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retriever this service reads from."""
+        return self._retriever
+
+    # --- Answerer protocol -----------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        """Ranked passages for ``query``, without answering.
+
+        Raises:
+            QuestionRejected: The query is empty or too long.
+            VectorStoreUnavailable: Chroma cannot be reached.
+        """
+        return self._retriever.retrieve(self._validate(query), k=k, filters=filters)
+
+    def answer(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        filters: SearchFilters | None = None,
+    ) -> Answer:
+        """Answer a question (follow-ups are rewritten with ``history``).
+
+        Raises:
+            QuestionRejected: The question is empty or too long.
+            VectorStoreUnavailable: Chroma cannot be reached.
+        """
+        for item in self._run(question, history, filters, streaming=False):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("the answer loop ended without an Answer")  # pragma: no cover
+
+    def stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        filters: SearchFilters | None = None,
+    ) -> Iterator[AnswerDelta | Answer]:
+        """Yield text deltas as they are generated, then exactly one final ``Answer``.
+
+        The final text may differ from the concatenated deltas (citations that fail the check are
+        removed, an unsupported answer becomes an abstention): consumers replace what they showed.
+        """
+        yield from self._run(question, history, filters, streaming=True)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _validate(self, question: str) -> str:
+        text = " ".join((question or "").split())
+        if not text:
+            raise QuestionRejected("Please ask a question (the message was empty).")
+        if len(text) > self._max_chars:
+            raise QuestionRejected(
+                f"Questions are limited to {self._max_chars} characters (yours has {len(text)})."
+            )
+        return text
+
+    def _run(
+        self,
+        question: str,
+        history: Sequence[Turn],
+        filters: SearchFilters | None,
+        *,
+        streaming: bool,
+    ) -> Iterator[AnswerDelta | Answer]:
+        started = time.perf_counter()
+        asked = self._validate(question)
+        standalone = rewrite_question(asked, history, llm=self._llm) if history else asked
+        hits = self._retriever.retrieve(standalone, k=self._top_k, filters=filters)
+        retrieved = time.perf_counter()
+        answer: Answer | None = None
+        streamed = False
+        if not hits:
+            answer = Answer(
+                question=asked,
+                standalone_question=standalone,
+                text=NO_SOURCES_TEXT,
+                abstained=True,
+                answerer=self.answerer_name,
+            )
+            if streaming:
+                yield AnswerDelta(answer.text)
+        elif self._llm is not None:
+            generation = self._llm_answer(asked, standalone, hits, streaming=streaming)
+            while True:
+                try:
+                    delta = next(generation)
+                except StopIteration as stop:
+                    answer = stop.value
+                    break
+                streamed = True
+                yield delta
+        if answer is None:  # no LLM, or it failed
+            failed = self._llm is not None
+            answer = self._extractive_answer(
+                asked, standalone, hits, notice=LLM_FAILED_NOTICE if failed else None
+            )
+            if streaming and not streamed:
+                yield AnswerDelta(answer.text)
+        log.info(
+            "answered q_len=%d hits=%d abstained=%s citations=%d answerer=%s "
+            "retrieval=%.3fs total=%.3fs",
+            len(asked),
+            len(hits),
+            answer.abstained,
+            len(answer.citations),
+            answer.answerer,
+            retrieved - started,
+            time.perf_counter() - started,
+        )
+        yield answer
+
+    def _abstention(
+        self, asked: str, standalone: str, hits: Sequence[Hit], answerer: str, **extra: object
+    ) -> Answer:
+        return Answer(
+            question=asked,
+            standalone_question=standalone,
+            text=ABSTENTION_WITH_SOURCES,
+            abstained=True,
+            sources=tuple(hits),
+            answerer=answerer,
+            notice=extra.pop("notice", None),  # type: ignore[arg-type]
+            extra=dict(extra),
+        )
+
+    def _extractive_answer(
+        self, asked: str, standalone: str, hits: Sequence[Hit], *, notice: str | None
+    ) -> Answer:
+        result = self._extractive.compose(standalone, hits)
+        extra = {"best_probability": round(result.best_probability, 4)}
+        if result.abstained:
+            return self._abstention(
+                asked, standalone, hits, ExtractiveAnswerer.name, notice=notice, **extra
+            )
+        return Answer(
+            question=asked,
+            standalone_question=standalone,
+            text=result.text,
+            abstained=False,
+            citations=result.citations,
+            sources=tuple(hits),
+            answerer=ExtractiveAnswerer.name,
+            notice=notice,
+            extra=extra,
+        )
+
+    def _llm_answer(
+        self, asked: str, standalone: str, hits: Sequence[Hit], *, streaming: bool
+    ) -> Generator[AnswerDelta, None, Answer | None]:
+        """Generate and check; returns the ``Answer`` or ``None`` when the model failed."""
+        assert self._llm is not None
+        messages = answer_messages(standalone, hits)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("prompt:\n%s", "\n---\n".join(_content_text(m.content) for m in messages))
+        pieces: list[str] = []
+        try:
+            if streaming:
+                for chunk in self._llm.stream(messages):
+                    piece = _content_text(chunk.content)
+                    if piece:
+                        pieces.append(piece)
+                        yield AnswerDelta(piece)
+            else:
+                pieces.append(_content_text(self._llm.invoke(messages).content))
+        except Exception:  # noqa: BLE001 - timeouts and provider errors vary by provider
+            log.warning("LLM %s failed; answering extractively", self.answerer_name, exc_info=True)
+            return None
+        text = "".join(pieces).strip()
+        log.debug("model reply: %s", text)
+        name = self.answerer_name
+        checked = check_citations(text, hits, question=standalone)
+        extra: dict[str, object] = {"model_text": text, "dropped_citations": list(checked.dropped)}
+        if NOT_FOUND_SENTINEL in text or (says_not_found(text) and not checked.citations):
+            return self._abstention(asked, standalone, hits, name, model_abstained=True, **extra)
+        if not checked.citations:
+            log.info("model answer had no valid citation (dropped %s): abstaining", checked.dropped)
+            return self._abstention(asked, standalone, hits, name, unsupported=True, **extra)
+        return Answer(
+            question=asked,
+            standalone_question=standalone,
+            text=checked.text,
+            abstained=False,
+            citations=checked.citations,
+            sources=tuple(hits),
+            answerer=name,
+            extra=extra,
+        )

@@ -1,0 +1,554 @@
+"""``footnote eval answers``: how often the configured answerer is right, cites right, and refuses.
+
+Two question sets from a SQuAD-style dataset (``../shared/eval/squad-v1.1-dev``):
+
+- **answerable**: the dataset's questions against the whole corpus. Answer accuracy = the answer
+  text contains a gold answer (SQuAD normalisation); citation validity = a cited passage contains
+  a gold answer; false refusals = abstentions.
+- **unanswerable, on topic**: the same questions with their gold paragraph filtered out of the
+  retrieved passages, kept only when no other retrieved passage contains a gold answer. The
+  right reply is a refusal; the refusal rate is reported.
+
+``--fit`` also fits the extractive answerer's sentence model and abstention threshold on one slice
+of the questions and reports on another (the split is by a hash of the question id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import string
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.citations import split_sentences
+from bot.models import Answer, SearchFilters
+from vectorstore.base import Hit, Passage
+
+if TYPE_CHECKING:
+    from bot.config import BotSettings
+    from bot.extractive import Candidate, ExtractiveAnswerer
+    from bot.models import Retriever
+    from vectorstore.base import ArticleStore
+
+log = logging.getLogger(__name__)
+
+_PUNCT = set(string.punctuation) | {"‘", "’", "“", "”", "–", "—"}
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's normalisation: lower case, no punctuation, no a/an/the, single spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def contains_answer(text: str, golds: Iterable[str]) -> bool:
+    """True when ``text`` contains one of the gold answers (normalised, on word boundaries)."""
+    haystack = f" {normalize_answer(_MARKER.sub(' ', text))} "
+    for gold in golds:
+        needle = normalize_answer(gold)
+        if needle and f" {needle} " in haystack:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class EvalQuestion:
+    """One dataset question with its gold answers and gold paragraph text."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    article_id: str
+    gold_text: str
+
+
+def load_questions(
+    dataset: Path, *, limit: int | None = None, salt: str = ""
+) -> list[EvalQuestion]:
+    """The dataset's dev questions, in a stable pseudo-random order (by a hash of the id).
+
+    Args:
+        dataset: A folder with ``passages.jsonl`` and ``queries.dev.jsonl`` (SQuAD-style schema).
+        limit: Keep only the first ``limit`` questions of that order.
+        salt: Changes the order (different slices for fitting and reporting).
+    """
+    passages: dict[str, str] = {}
+    with (dataset / "passages.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            passages[row["id"]] = row["text"]
+    questions = []
+    with (dataset / "queries.dev.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            questions.append(
+                EvalQuestion(
+                    id=row["id"],
+                    question=row["question"],
+                    answers=tuple(row["answers"]),
+                    article_id=row["article_id"],
+                    gold_text=passages[row["passage_id"]],
+                )
+            )
+    questions.sort(key=lambda q: hashlib.sha256(f"{salt}:{q.id}".encode()).hexdigest())
+    return questions[:limit] if limit is not None else questions
+
+
+def slice_of(question_id: str) -> str:
+    """``"fit"`` or ``"report"``: which half of the questions a fit may look at."""
+    digest = hashlib.sha256(f"footnote-answers-slice:{question_id}".encode()).hexdigest()
+    return "fit" if int(digest[:8], 16) % 2 == 0 else "report"
+
+
+def overlaps_gold(passage: Passage, gold_text: str) -> bool:
+    """True when a stored passage holds text of the gold paragraph (chunks may cut paragraphs)."""
+    if passage.text.strip() and passage.text.strip() in gold_text:
+        return True
+    for span in split_sentences(passage.text):
+        sentence = span.of(passage.text)
+        if len(sentence) >= 25 and sentence in gold_text:
+            return True
+    return False
+
+
+class ExcludingRetriever:
+    """Wraps a retriever and hides one question's gold paragraph: the unanswerable set."""
+
+    def __init__(self, inner: Retriever, gold_text: str) -> None:
+        self._inner = inner
+        self._gold = gold_text
+
+    def retrieve(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        """The inner retriever's hits minus the gold paragraph's passages, ``k`` at most."""
+        hits = self._inner.retrieve(query, k=k + 6, filters=filters)
+        return [h for h in hits if not overlaps_gold(h.passage, self._gold)][:k]
+
+
+def unanswerable_hits(retriever: Retriever, q: EvalQuestion, k: int) -> list[Hit] | None:
+    """Hits for ``q`` without its gold paragraph, or ``None`` if another passage answers it."""
+    hits = ExcludingRetriever(retriever, q.gold_text).retrieve(q.question, k=k)
+    if any(contains_answer(h.passage.text, q.answers) for h in hits):
+        return None
+    return hits
+
+
+# --- scoring an answerer ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class AnswerScores:
+    """Counts for one question set; rates are derived."""
+
+    questions: int = 0
+    abstained: int = 0
+    correct: int = 0  # answer text contains a gold answer
+    cited_valid: int = 0  # answered and a cited passage contains a gold answer
+    quote_valid: int = 0  # answered and a quote contains a gold answer
+    seconds: float = 0.0
+
+    def rates(self) -> dict[str, float]:
+        """The rates reported (0 when nothing was asked)."""
+        n = self.questions or 1
+        answered = (self.questions - self.abstained) or 1
+        return {
+            "questions": self.questions,
+            "abstention_rate": self.abstained / n,
+            "accuracy": self.correct / n,
+            "accuracy_when_answered": self.correct / answered,
+            "citation_validity": self.cited_valid / answered,
+            "quote_validity": self.quote_valid / answered,
+            "seconds_per_question": self.seconds / n,
+        }
+
+
+def score_answer(
+    scores: AnswerScores, answer: Answer, golds: Sequence[str], seconds: float
+) -> None:
+    """Add one answer to ``scores``."""
+    scores.questions += 1
+    scores.seconds += seconds
+    if answer.abstained:
+        scores.abstained += 1
+        return
+    if contains_answer(answer.text, golds):
+        scores.correct += 1
+    if any(contains_answer(c.passage.text, golds) for c in answer.citations):
+        scores.cited_valid += 1
+    if any(contains_answer(c.quote, golds) for c in answer.citations):
+        scores.quote_valid += 1
+
+
+AnswerFn = Callable[[str, "Retriever"], Answer]
+
+
+@dataclass(slots=True)
+class AnswerEvaluation:
+    """The result of ``evaluate_answers``."""
+
+    answerer: str
+    answerable: AnswerScores = field(default_factory=AnswerScores)
+    unanswerable: AnswerScores = field(default_factory=AnswerScores)
+    skipped_unanswerable: int = 0  # another passage contained a gold answer
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        ans, una = self.answerable.rates(), self.unanswerable.rates()
+        return {
+            "answerer": self.answerer,
+            "answerable": ans,
+            "unanswerable": una,
+            "accuracy": ans["accuracy"],
+            "citation_validity": ans["citation_validity"],
+            "abstention_rate": ans["abstention_rate"],
+            "false_refusal_rate": ans["abstention_rate"],
+            "refusal_rate_unanswerable": una["abstention_rate"],
+            "unanswerable_skipped": self.skipped_unanswerable,
+            "counts": {
+                "answerable": asdict(self.answerable),
+                "unanswerable": asdict(self.unanswerable),
+            },
+        }
+
+
+def evaluate_answers(
+    answer_with: AnswerFn,
+    retriever: Retriever,
+    questions: Sequence[EvalQuestion],
+    *,
+    answerer: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> AnswerEvaluation:
+    """Ask every question twice: against the corpus, and with its gold paragraph hidden.
+
+    Args:
+        answer_with: ``(question, retriever) -> Answer`` (an ``AnswerService`` over ``retriever``).
+        retriever: The corpus retriever.
+        questions: The questions.
+        answerer: Name recorded in the report.
+        progress: Called with ``(done, total)``.
+    """
+    result = AnswerEvaluation(answerer=answerer)
+    for i, q in enumerate(questions, start=1):
+        t0 = time.perf_counter()
+        answer = answer_with(q.question, retriever)
+        score_answer(result.answerable, answer, q.answers, time.perf_counter() - t0)
+        hidden = ExcludingRetriever(retriever, q.gold_text)
+        probe = hidden.retrieve(q.question, k=10)
+        if any(contains_answer(h.passage.text, q.answers) for h in probe):
+            result.skipped_unanswerable += 1
+        else:
+            t0 = time.perf_counter()
+            answer = answer_with(q.question, hidden)
+            score_answer(result.unanswerable, answer, q.answers, time.perf_counter() - t0)
+        if progress is not None:
+            progress(i, len(questions))
+    return result
+
+
+# --- fitting the extractive answerer ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FitCase:
+    """Candidate sentences of one question, labelled; ``answerable=False`` for the hidden set."""
+
+    question_id: str
+    answerable: bool
+    candidates: tuple[Candidate, ...]
+    labels: tuple[bool, ...]  # sentence contains a gold answer
+
+
+def fit_cases(
+    extractive: ExtractiveAnswerer,
+    retriever: Retriever,
+    questions: Sequence[EvalQuestion],
+    *,
+    k: int,
+) -> Iterator[FitCase]:
+    """Featurised candidates for each question, answerable and (where valid) unanswerable."""
+    for q in questions:
+        hits = retriever.retrieve(q.question, k=k)
+        cands = extractive.candidates(q.question, hits)
+        yield FitCase(
+            q.id, True, tuple(cands), tuple(contains_answer(c.sentence, q.answers) for c in cands)
+        )
+        hidden = unanswerable_hits(retriever, q, k)
+        if hidden is not None:
+            cands = extractive.candidates(q.question, hidden)
+            yield FitCase(q.id, False, tuple(cands), tuple(False for _ in cands))
+
+
+@dataclass(frozen=True, slots=True)
+class FitResult:
+    """Fitted weights and the threshold, with the numbers they give on the report slice."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+    second_ratio: float
+    fit_metrics: dict[str, float]
+    report_metrics: dict[str, float]
+
+
+def _logistic_regression(
+    x: Any, y: Any, *, l2: float = 1e-3, steps: int = 3000
+) -> tuple[Any, float]:
+    """Plain batch gradient descent on the log loss (numpy only; a handful of features)."""
+    import numpy as np
+
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mean) / std
+    w = np.zeros(z.shape[1])
+    b = 0.0
+    pos = y.mean()
+    b = float(np.log(pos / (1 - pos))) if 0 < pos < 1 else 0.0
+    lr = 0.5
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        grad = p - y
+        w -= lr * (z.T @ grad / len(y) + l2 * w)
+        b -= lr * float(grad.mean())
+    # back to raw feature scale
+    raw_w = w / std
+    raw_b = b - float((w * mean / std).sum())
+    return raw_w, raw_b
+
+
+def _case_metrics(
+    extractive: ExtractiveAnswerer, cases: Sequence[FitCase], golds: dict[str, tuple[str, ...]]
+) -> dict[str, float]:
+    """Accuracy, false refusals and refusals of ``extractive`` on featurised cases."""
+    ans = [c for c in cases if c.answerable]
+    una = [c for c in cases if not c.answerable]
+    correct = refused = refused_una = 0
+    for case in ans:
+        chosen = extractive.select(extractive.score(case.candidates))
+        if not chosen:
+            refused += 1
+        elif contains_answer(" ".join(c.sentence for c in chosen), golds[case.question_id]):
+            correct += 1
+    for case in una:
+        if not extractive.select(extractive.score(case.candidates)):
+            refused_una += 1
+    return {
+        "answerable": len(ans),
+        "unanswerable": len(una),
+        "accuracy": correct / (len(ans) or 1),
+        "false_refusal_rate": refused / (len(ans) or 1),
+        "refusal_rate_unanswerable": refused_una / (len(una) or 1),
+    }
+
+
+def fit_extractive(
+    extractive: ExtractiveAnswerer,
+    cases: Sequence[FitCase],
+    golds: dict[str, tuple[str, ...]],
+    *,
+    max_false_refusal: float = 0.15,
+) -> FitResult:
+    """Fit the sentence model on the fit slice, pick the threshold, report on the other slice.
+
+    The threshold maximises refusals on unanswerable questions minus refusals on answerable ones
+    (balanced), subject to at most ``max_false_refusal`` false refusals on the fit slice.
+    """
+    import numpy as np
+
+    from bot.extractive import ExtractiveAnswerer as _EA
+
+    fit = [c for c in cases if slice_of(c.question_id) == "fit"]
+    report = [c for c in cases if slice_of(c.question_id) == "report"]
+    rows, labels = [], []
+    for case in fit:
+        if not case.answerable or not any(case.labels):
+            continue  # train the sentence ranker on questions whose answer is present
+        for cand, label in zip(case.candidates, case.labels, strict=True):
+            rows.append(cand.features)
+            labels.append(1.0 if label else 0.0)
+    weights, bias = _logistic_regression(np.asarray(rows, dtype=float), np.asarray(labels))
+    best: tuple[float, float, float] | None = None
+    for ratio in (0.6, 0.7, 0.8, 0.9, 1.01):
+        for threshold in np.linspace(0.02, 0.9, 45):
+            trial = _EA(
+                weights=tuple(float(w) for w in weights),
+                bias=bias,
+                threshold=float(threshold),
+                second_ratio=ratio,
+            )
+            m = _case_metrics(trial, fit, golds)
+            if m["false_refusal_rate"] > max_false_refusal:
+                continue
+            objective = m["accuracy"] + m["refusal_rate_unanswerable"]
+            if best is None or objective > best[0]:
+                best = (objective, float(threshold), ratio)
+    assert best is not None
+    final = _EA(
+        weights=tuple(float(w) for w in weights), bias=bias, threshold=best[1], second_ratio=best[2]
+    )
+    return FitResult(
+        weights=final.weights,
+        bias=final.bias,
+        threshold=final.threshold,
+        second_ratio=final.second_ratio,
+        fit_metrics=_case_metrics(final, fit, golds),
+        report_metrics=_case_metrics(final, report, golds),
+    )
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "answerer"
+
+
+def scratch_store(settings: BotSettings, dataset: Path) -> tuple[ArticleStore, Path]:
+    """A Chroma store holding the dataset's paragraphs (one passage each), built once and reused.
+
+    It lives under ``<data_dir>/eval/<dataset>/``, apart from the real corpus.
+    """
+    from langchain_core.documents import Document
+
+    from vectorstore.base import META_ARTICLE_ID, META_INDEX, META_SOURCE, META_TITLE, META_URL
+    from vectorstore.chroma import ChromaArticleStore
+
+    root = settings.data_dir / "eval" / _slug(dataset.name)
+    scoped = settings.model_copy(update={"data_dir": root, "collection": "eval-answers"})
+    store = ChromaArticleStore.from_settings(scoped)
+    articles: dict[str, dict[str, Any]] = {}
+    with (dataset / "corpus.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            articles[row["id"]] = row
+    docs, ids = [], []
+    with (dataset / "passages.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            article = articles.get(row["article_id"], {})
+            meta = {
+                META_ARTICLE_ID: row["article_id"],
+                META_INDEX: int(row.get("paragraph_index", 0)),
+                META_TITLE: article.get("title", row["article_id"]),
+            }
+            if article.get("url"):
+                meta[META_URL] = article["url"]
+            if article.get("source"):
+                meta[META_SOURCE] = article["source"]
+            docs.append(Document(row["text"], metadata=meta))
+            ids.append(row["id"])
+    if store.count() != len(ids):
+        log.warning("building the scratch store for %s (%d passages)", dataset, len(ids))
+        store.reset()
+        store.as_langchain().add_documents(docs, ids=ids)
+    return store, root
+
+
+def run_eval(
+    settings: BotSettings,
+    dataset: Path,
+    *,
+    limit: int,
+    out_dir: Path,
+    fit: bool = False,
+) -> dict[str, Any]:
+    """Evaluate the configured answerer on ``limit`` report-slice questions; write the reports.
+
+    Returns:
+        The JSON summary (also written to ``out_dir/eval-answers-<name>.json``).
+    """
+    from bot.answering import AnswerService
+    from bot.extractive import ExtractiveAnswerer
+    from bot.llm import make_chat_model, model_name
+    from bot.retrieval import HybridRetriever
+
+    llm = make_chat_model(settings)
+    store, root = scratch_store(settings, dataset)
+    retriever = HybridRetriever(store, data_dir=root)
+    extractive = ExtractiveAnswerer(store.embeddings)  # type: ignore[attr-defined]
+    answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
+
+    def answer_with(question: str, ret: Retriever) -> Answer:
+        service = AnswerService(ret, llm=llm, top_k=settings.top_k, fallback=extractive)
+        return service.answer(question)
+
+    questions = [q for q in load_questions(dataset) if slice_of(q.id) == "report"][:limit]
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if done % 25 == 0 or done == total:
+            log.warning(
+                "eval answers: %d/%d questions (%.0fs)", done, total, time.perf_counter() - started
+            )
+
+    evaluation = evaluate_answers(
+        answer_with, retriever, questions, answerer=answerer, progress=progress
+    )
+    report: dict[str, Any] = {
+        "dataset": str(dataset),
+        "slice": "report",
+        "top_k": settings.top_k,
+        "extractive": {
+            "threshold": extractive.threshold,
+            "second_ratio": extractive.second_ratio,
+        },
+        **evaluation.as_dict(),
+    }
+    if fit:
+        pool = load_questions(dataset)[: 2 * limit]
+        cases = list(fit_cases(extractive, retriever, pool, k=settings.top_k))
+        result = fit_extractive(extractive, cases, {q.id: q.answers for q in pool})
+        report["fit"] = asdict(result)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{_slug(dataset.name)}-{_slug(answerer)}"
+    (out_dir / f"eval-answers-{name}.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (out_dir / f"eval-answers-{name}.md").write_text(
+        markdown_report(report) + "\n", encoding="utf-8"
+    )
+    return report
+
+
+def markdown_report(report: dict[str, Any]) -> str:
+    """A short markdown report: one table for both question sets."""
+    ans, una = report["answerable"], report["unanswerable"]
+    lines = [
+        f"# Answer evaluation: {report['answerer']} on {Path(report['dataset']).name}",
+        "",
+        f"{ans['questions']} answerable questions (report slice), {una['questions']} of them also "
+        f"asked with the gold paragraph hidden (on-topic unanswerable; "
+        f"{report['unanswerable_skipped']} skipped because another passage held the answer). "
+        f"top_k={report['top_k']}.",
+        "",
+        "| metric | value |",
+        "| --- | --- |",
+        f"| answer accuracy (gold answer in the answer) | {ans['accuracy']:.3f} |",
+        f"| accuracy when answered | {ans['accuracy_when_answered']:.3f} |",
+        f"| citation validity (a cited passage holds a gold answer) "
+        f"| {ans['citation_validity']:.3f} |",
+        f"| quote validity (a quote holds a gold answer) | {ans['quote_validity']:.3f} |",
+        f"| false refusals (abstained on answerable) | {ans['abstention_rate']:.3f} |",
+        f"| refusals on unanswerable | {una['abstention_rate']:.3f} |",
+        f"| seconds per question | {ans['seconds_per_question']:.3f} |",
+    ]
+    fit = report.get("fit")
+    if fit:
+        lines += [
+            "",
+            "## Extractive fit",
+            "",
+            f"threshold={fit['threshold']:.3f} second_ratio={fit['second_ratio']}",
+            "",
+            f"- fit slice: {json.dumps(fit['fit_metrics'])}",
+            f"- report slice: {json.dumps(fit['report_metrics'])}",
+            f"- weights: {json.dumps([round(w, 4) for w in fit['weights']])}, "
+            f"bias {fit['bias']:.4f}",
+        ]
+    return "\n".join(lines)

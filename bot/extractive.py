@@ -1,0 +1,382 @@
+"""The embedded answerer: composes a short answer from the best-supporting sentences, no LLM.
+
+Each sentence of the retrieved passages is scored for how well it answers the question by a
+small logistic model over reading features: IDF-weighted coverage of the question's terms (in the
+sentence, its neighbourhood and its passage), whether it contains the kind of thing the question
+asks for ("how much" -> an amount, "when" -> a date, "who" -> a name) beyond the question's own
+words, the embedding similarity of question and sentence, bigram overlap, and the passage's rank.
+The weights and the abstention threshold were fitted on SQuAD dev questions (answerable ones, and
+on-topic unanswerable ones made by removing the gold paragraph), see ``bot.eval_answers``.
+
+Retrieval scores cannot tell an unanswerable on-topic question from an answerable one, so the
+abstention decision reads: when no sentence scores above the threshold, the answerer abstains.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.citations import (
+    Span,
+    idf_weights,
+    looks_like_injection,
+    question_terms,
+    split_sentences,
+    terms,
+    weighted_coverage,
+    words,
+)
+from bot.models import Citation
+from vectorstore.base import Hit
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
+
+FEATURES = (
+    "cov_sentence",  # IDF-weighted share of question terms in the sentence
+    "cov_context",  # ... in the sentence, its predecessor and the article title
+    "cov_passage",  # ... anywhere in the passage or title
+    "bigrams",  # share of the question's adjacent term pairs found in the sentence
+    "dense",  # cosine similarity of question and sentence embeddings (0 without embeddings)
+    "type_found",  # the question asks for a number/date/name and the sentence has a new one
+    "type_missing",  # it asks for one and the sentence has none beyond the question's words
+    "novelty",  # share of the sentence's terms that the question does not contain
+    "rank",  # 1 / (1 + retrieval rank of the passage)
+    "length",  # log of the sentence's word count
+)
+# Fitted by ``footnote eval answers --fit`` on a dev slice of SQuAD v1.1 dev (see module doc).
+DEFAULT_WEIGHTS: tuple[float, ...] = (2.0, 1.0, 1.0, 1.0, 2.0, 1.0, -1.0, 0.5, 1.0, 0.2)
+DEFAULT_BIAS = -4.0
+DEFAULT_THRESHOLD = 0.3  # abstain when the best sentence's probability is below this
+DEFAULT_SECOND_RATIO = 0.8  # add a 2nd/3rd sentence only if it scores this close to the best
+SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
+
+_NUMBER_WORDS = frozenset(
+    [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "thousand",
+        "million",
+        "billion",
+        "trillion",
+        "dozen",
+        "dozens",
+        "half",
+        "quarter",
+        "percent",
+    ]
+)
+_MONTHS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "century",
+        "centuries",
+        "decade",
+        "decades",
+        "year",
+        "years",
+        "ago",
+        "today",
+        "yesterday",
+        "spring",
+        "summer",
+        "autumn",
+        "fall",
+        "winter",
+    ]
+)
+_Q_NUMBER = re.compile(
+    r"\bhow (many|much|long|old|far|large|big|tall|high|fast|often|wide|deep|heavy)\b"
+    r"|\b(what|which) (percent|percentage|number|amount|share|proportion|size|price|cost)\b",
+    re.IGNORECASE,
+)
+_Q_DATE = re.compile(
+    r"\bwhen\b|\b(what|which) (year|date|day|month|century|decade|time|period|era|season)\b"
+    r"|\bhow long ago\b",
+    re.IGNORECASE,
+)
+_Q_NAME = re.compile(
+    r"\bwho(m|se)?\b|\bwhere\b|\b(what|which) (person|man|woman|company|team|organi[sz]ation|"
+    r"group|city|country|state|place|town|region|location|continent|university|school|party|"
+    r"name|artist|author|player|leader|president)\b",
+    re.IGNORECASE,
+)
+_YEARISH = re.compile(r"^(1\d{3}|20\d{2})s?$|^\d{1,2}(st|nd|rd|th)$")
+
+
+def answer_type(question: str) -> str | None:
+    """``"number"``, ``"date"``, ``"name"`` or ``None``: what kind of answer the question wants."""
+    if _Q_NUMBER.search(question):
+        return "number"
+    if _Q_DATE.search(question):
+        return "date"
+    if _Q_NAME.search(question):
+        return "name"
+    return None
+
+
+def has_answer_of_type(kind: str, sentence: str, question_words: set[str]) -> bool:
+    """True when ``sentence`` holds a number/date/name that the question itself does not."""
+    tokens = words(sentence)
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        if low in question_words:
+            continue
+        if kind == "number" and (low[0].isdigit() or low in _NUMBER_WORDS):
+            return True
+        if kind == "date" and (_YEARISH.match(low) or low in _MONTHS or low[0].isdigit()):
+            return True
+        if kind == "name" and token[0].isupper() and (i > 0 or len(tokens) == 1):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A sentence of a retrieved passage, scored as an answer."""
+
+    hit_index: int  # index into the hits
+    span: Span
+    sentence: str
+    features: tuple[float, ...]
+    probability: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractiveResult:
+    """What the extractive answerer concluded."""
+
+    text: str  # with [n] markers; empty when it abstains
+    citations: tuple[Citation, ...]
+    abstained: bool
+    best_probability: float
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
+
+
+def _bigrams(seq: Sequence[str]) -> set[tuple[str, str]]:
+    return set(zip(seq, seq[1:], strict=False))
+
+
+class ExtractiveAnswerer:
+    """Answers with 1-3 sentences quoted verbatim from the retrieved passages, each cited."""
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        embeddings: Embeddings | None = None,
+        *,
+        weights: Sequence[float] = DEFAULT_WEIGHTS,
+        bias: float = DEFAULT_BIAS,
+        threshold: float = DEFAULT_THRESHOLD,
+        max_sentences: int = 3,
+        second_ratio: float = DEFAULT_SECOND_RATIO,
+    ) -> None:
+        if len(weights) != len(FEATURES):
+            raise ValueError(f"need {len(FEATURES)} weights, got {len(weights)}")
+        self._embeddings = embeddings
+        # Popular passages come back for many questions; their sentences are embedded once.
+        self._sentence_vectors: dict[str, list[float]] = {}
+        self.weights = tuple(weights)
+        self.bias = bias
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+        self.second_ratio = second_ratio
+
+    def candidates(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
+        """Every usable sentence of ``hits`` with its features (unscored)."""
+        q_terms = question_terms(question)
+        q_words = {w.lower() for w in words(question)}
+        q_bigrams = _bigrams(q_terms)
+        kind = answer_type(question)
+        raw: list[tuple[int, Span, str, list[str], set[str], set[str]]] = []
+        for i, hit in enumerate(hits):
+            text = hit.passage.text
+            title_terms = set(terms(hit.passage.title))
+            passage_terms = set(terms(text)) | title_terms
+            previous: set[str] = set()
+            for span in split_sentences(text):
+                sentence = span.of(text)
+                sent_terms = terms(sentence)
+                if not looks_like_injection(sentence):
+                    context = set(sent_terms) | previous | title_terms
+                    raw.append((i, span, sentence, sent_terms, context, passage_terms))
+                previous = set(sent_terms)
+        if not raw:
+            return []
+        idf, unseen = idf_weights(r[3] for r in raw)
+        dense = self._similarities(question, [r[2] for r in raw])
+        out = []
+        q_set = set(q_terms)
+        for (i, span, sentence, sent_terms, context, passage_terms), sim in zip(
+            raw, dense, strict=True
+        ):
+            sent_set = set(sent_terms)
+            typed = kind is not None and has_answer_of_type(kind, sentence, q_words)
+            features = (
+                weighted_coverage(q_terms, sent_set, idf, unseen),
+                weighted_coverage(q_terms, context, idf, unseen),
+                weighted_coverage(q_terms, passage_terms, idf, unseen),
+                len(q_bigrams & _bigrams(sent_terms)) / len(q_bigrams) if q_bigrams else 0.0,
+                sim,
+                1.0 if typed else 0.0,
+                1.0 if kind is not None and not typed else 0.0,
+                len(sent_set - q_set) / len(sent_set) if sent_set else 0.0,
+                1.0 / (1.0 + i),
+                math.log(1 + len(words(sentence))),
+            )
+            out.append(Candidate(i, span, sentence, features))
+        return out
+
+    def _similarities(self, question: str, sentences: list[str]) -> list[float]:
+        if self._embeddings is None:
+            return [0.0] * len(sentences)
+        q = self._embeddings.embed_query(question)
+        cache = self._sentence_vectors
+        local = {s: v for s in sentences if (v := cache.get(s)) is not None}
+        missing = list(dict.fromkeys(s for s in sentences if s not in local))
+        if missing:
+            local.update(zip(missing, self._embeddings.embed_documents(missing), strict=True))
+            if len(cache) + len(missing) > SENTENCE_CACHE_SIZE:
+                cache.clear()
+            cache.update((s, local[s]) for s in missing)
+        vectors = [local[s] for s in sentences]
+        qn = math.sqrt(sum(x * x for x in q)) or 1.0
+        sims = []
+        for v in vectors:
+            vn = math.sqrt(sum(x * x for x in v)) or 1.0
+            sims.append(sum(a * b for a, b in zip(q, v, strict=True)) / (qn * vn))
+        return sims
+
+    def score(self, candidates: Sequence[Candidate]) -> list[Candidate]:
+        """The candidates with probabilities, best first."""
+        scored = [
+            Candidate(
+                c.hit_index,
+                c.span,
+                c.sentence,
+                c.features,
+                _sigmoid(
+                    self.bias + sum(w * f for w, f in zip(self.weights, c.features, strict=True))
+                ),
+            )
+            for c in candidates
+        ]
+        scored.sort(key=lambda c: (-c.probability, c.hit_index, c.span.start))
+        return scored
+
+    def select(self, scored: Sequence[Candidate]) -> list[Candidate]:
+        """The sentences the answer will quote (empty: abstain)."""
+        if not scored or scored[0].probability < self.threshold:
+            return []
+        best = scored[0].probability
+        chosen = [scored[0]]
+        for cand in scored[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if cand.probability < max(self.threshold, best * self.second_ratio):
+                break
+            if any(c.sentence == cand.sentence for c in chosen):
+                continue
+            chosen.append(cand)
+        return chosen
+
+    def compose(self, question: str, hits: Sequence[Hit]) -> ExtractiveResult:
+        """Answer ``question`` from ``hits``, or abstain.
+
+        Args:
+            question: The standalone question.
+            hits: The retrieved passages, best first.
+
+        Returns:
+            The answer text (each sentence verbatim and cited ``[n]``, numbered by first
+            appearance) and its citations; ``abstained`` when no sentence supports an answer.
+        """
+        scored = self.score(self.candidates(question, hits))
+        best = scored[0].probability if scored else 0.0
+        chosen = self.select(scored)
+        log.debug("extractive best=%.3f chosen=%d of %d", best, len(chosen), len(scored))
+        if not chosen:
+            return ExtractiveResult("", (), True, best)
+        numbers: dict[int, int] = {}
+        citations: list[Citation] = []
+        parts = []
+        for cand in chosen:
+            if cand.hit_index not in numbers:
+                numbers[cand.hit_index] = len(numbers) + 1
+                citations.append(
+                    Citation(
+                        n=numbers[cand.hit_index],
+                        passage=hits[cand.hit_index].passage,
+                        quote=cand.sentence,
+                    )
+                )
+            parts.append(f"{cand.sentence} [{numbers[cand.hit_index]}]")
+        return ExtractiveResult(" ".join(parts), tuple(citations), False, best)

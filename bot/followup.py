@@ -1,0 +1,121 @@
+"""Follow-up questions: "and when was that?" becomes a standalone question before retrieval."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.citations import QUESTION_WORDS, STOPWORDS, stem, words
+from bot.models import Turn
+from bot.prompts import rewrite_messages
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
+
+# Words that point back into the conversation.
+ANAPHORA = frozenset(
+    [
+        "it",
+        "its",
+        "it's",
+        "that",
+        "this",
+        "those",
+        "these",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "he",
+        "she",
+        "him",
+        "his",
+        "her",
+        "hers",
+        "there",
+        "then",
+        "one",
+        "ones",
+        "such",
+        "same",
+        "former",
+        "latter",
+    ]
+)
+_CONTINUATION = re.compile(r"^\s*(and|but|so|also|what about|how about|then)\b[\s,]*", re.I)
+SHORT_QUESTION_TERMS = 3  # a question with this few content words probably leans on context
+MAX_CONTEXT_WORDS = 8
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w.lower() not in STOPWORDS | QUESTION_WORDS]
+
+
+def needs_context(question: str) -> bool:
+    """True when ``question`` likely refers to earlier turns (pronouns, "and ...", very short)."""
+    lowered = [w.lower() for w in words(question)]
+    if _CONTINUATION.match(question) or any(w in ANAPHORA for w in lowered):
+        return True
+    return len(_content_words(question)) <= SHORT_QUESTION_TERMS - 1
+
+
+def rewrite_heuristic(question: str, history: Sequence[Turn]) -> str:
+    """Append the earlier questions' key words to a follow-up that needs them.
+
+    ``How much did the harbour bridge repair cost?`` then ``and when was that?`` gives
+    ``When was that? (harbour bridge repair cost)``: enough for retrieval and for the extractive
+    answerer's support check, and honest about what was added.
+    """
+    earlier = [t.content for t in history if t.role == "user" and t.content.strip()]
+    if not earlier or not needs_context(question):
+        return question
+    have = {stem(w.lower()) for w in words(question)}
+    picked: list[str] = []
+    # The last question first; an earlier one too when the last was itself a follow-up.
+    sources = earlier[-1:] if not needs_context(earlier[-1]) or len(earlier) < 2 else earlier[-2:]
+    for text in reversed(sources):
+        for word in _content_words(text):
+            key = stem(word.lower())
+            if key in have or len(picked) >= MAX_CONTEXT_WORDS:
+                continue
+            have.add(key)
+            picked.append(word)
+    if not picked:
+        return question
+    core = _CONTINUATION.sub("", question).strip() or question.strip()
+    core = core[:1].upper() + core[1:]
+    return f"{core} ({' '.join(picked)})"
+
+
+def _clean_rewrite(text: str) -> str:
+    line = next((x for x in text.strip().splitlines() if x.strip()), "")
+    line = re.sub(r"^(standalone question|question)\s*:\s*", "", line.strip(), flags=re.I)
+    return line.strip().strip("\"“”'").strip()
+
+
+def rewrite_question(
+    question: str, history: Sequence[Turn], *, llm: BaseChatModel | None = None
+) -> str:
+    """The standalone form of ``question`` given the conversation ``history``.
+
+    With a chat model, a short rewrite prompt (falls back to the heuristic if the model fails or
+    replies with something that is not a plausible question); without one, the heuristic.
+    """
+    if not history:
+        return question
+    if llm is None or not needs_context(question):
+        return rewrite_heuristic(question, history)
+    try:
+        reply = llm.invoke(rewrite_messages(question, history))
+    except Exception:  # noqa: BLE001 - provider errors vary; rewriting is best-effort
+        log.warning("follow-up rewrite failed; using the heuristic", exc_info=True)
+        return rewrite_heuristic(question, history)
+    text = _clean_rewrite(str(reply.content))
+    if not text or len(text) > 3 * len(question) + 300:
+        return rewrite_heuristic(question, history)
+    log.debug("rewrote %r -> %r", question, text)
+    return text

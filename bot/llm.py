@@ -1,0 +1,111 @@
+"""The chat model, through LangChain: any ``init_chat_model`` provider or OpenAI-compatible server.
+
+OpenAI-compatible servers (vLLM, llama.cpp's server, LM Studio, gateways) are reached by base URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from vectorstore.errors import ConfigError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from bot.config import BotSettings
+
+log = logging.getLogger(__name__)
+
+# provider prefix -> (python module, pip extra of footnote-bot that installs it)
+PROVIDER_PACKAGES: dict[str, tuple[str, str]] = {
+    "openai": ("langchain_openai", "openai"),
+    "azure_openai": ("langchain_openai", "openai"),
+    "ollama": ("langchain_ollama", "ollama"),
+    "anthropic": ("langchain_anthropic", "anthropic"),
+}
+
+
+def _split_model(spec: str) -> tuple[str | None, str]:
+    if ":" in spec:
+        provider, name = spec.split(":", 1)
+        return provider.strip().lower() or None, name.strip()
+    return None, spec.strip()
+
+
+def _require(module: str, extra: str | None, what: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        hint = (
+            f"pip install 'footnote-bot[{extra}]'"
+            if extra
+            else f"pip install {module.replace('_', '-')}"
+        )
+        raise ConfigError(f"{what} needs the package {module}: {hint}")
+
+
+def make_chat_model(settings: BotSettings) -> BaseChatModel | None:
+    """The configured chat model, or ``None`` (then Footnote answers extractively).
+
+    ``FOOTNOTE_LLM_BASE_URL`` selects an OpenAI-compatible server (model name from
+    ``FOOTNOTE_LLM``, ``local`` when unset; API key ``FOOTNOTE_LLM_API_KEY`` or a placeholder,
+    since local servers ignore it). Otherwise ``FOOTNOTE_LLM`` is ``provider:model`` for
+    LangChain's ``init_chat_model`` (``openai:gpt-4o-mini``, ``ollama:qwen2.5``, ...).
+
+    Raises:
+        ConfigError: The provider is unknown or its LangChain package is not installed.
+    """
+    spec = (settings.llm or "").strip()
+    base_url = (settings.llm_base_url or "").strip()
+    api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    if not spec and not base_url:
+        return None
+    if base_url:
+        _require("langchain_openai", "openai", "FOOTNOTE_LLM_BASE_URL")
+        from langchain_openai import ChatOpenAI
+
+        provider, name = _split_model(spec) if spec else (None, "")
+        if provider not in (None, "openai"):
+            log.warning(
+                "FOOTNOTE_LLM_BASE_URL is set: ignoring provider %r of FOOTNOTE_LLM", provider
+            )
+        log.info("LLM: OpenAI-compatible server %s model=%s", base_url, name or "local")
+        return ChatOpenAI(
+            base_url=base_url,
+            api_key=api_key or "not-needed",  # type: ignore[arg-type]
+            model=name or "local",
+            timeout=settings.llm_timeout,
+            temperature=settings.llm_temperature,
+            max_retries=1,
+        )
+    provider, name = _split_model(spec)
+    if provider is None or not name:
+        raise ConfigError(
+            f"FOOTNOTE_LLM={spec!r} must look like provider:model, e.g. openai:gpt-4o-mini"
+        )
+    module, extra = PROVIDER_PACKAGES.get(provider, (f"langchain_{provider}", ""))
+    _require(module, extra or None, f"FOOTNOTE_LLM={spec}")
+    from langchain.chat_models import init_chat_model
+
+    kwargs: dict[str, object] = {
+        "temperature": settings.llm_temperature,
+        "timeout": settings.llm_timeout,
+    }
+    if api_key:
+        kwargs["api_key"] = api_key
+    try:
+        model = init_chat_model(name, model_provider=provider, **kwargs)
+    except (ValueError, ImportError) as exc:
+        raise ConfigError(f"cannot set up FOOTNOTE_LLM={spec}: {exc}") from exc
+    log.info("LLM: %s via init_chat_model", spec)
+    return model  # type: ignore[return-value]
+
+
+def model_name(llm: BaseChatModel) -> str:
+    """A short name for the model (shown in /status and recorded in ``Answer.answerer``)."""
+    for attr in ("model_name", "model", "model_id"):
+        value = getattr(llm, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return type(llm).__name__

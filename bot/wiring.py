@@ -1,0 +1,61 @@
+"""The one place that wires Footnote together; entry points (CLI, bot) call ``build_services``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.answering import AnswerService
+    from bot.config import BotSettings
+    from bot.models import Retriever
+    from vectorstore.base import ArticleStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything an entry point needs, built once per process."""
+
+    settings: BotSettings
+    store: ArticleStore
+    retriever: Retriever
+    answers: AnswerService
+    catalog: Any  # bot.catalog.Catalog
+
+
+def build_services(settings: BotSettings) -> Services:
+    """Open the store, load the embedding model once, build retriever, answerer and catalog.
+
+    Raises:
+        ConfigError: The LLM settings are unusable (unknown provider, missing package).
+        VectorStoreUnavailable: Chroma cannot be opened or reached.
+        EmbeddingModelMismatch: The collection was built with another embedding model.
+    """
+    from bot.answering import AnswerService
+    from bot.catalog import Catalog
+    from bot.extractive import ExtractiveAnswerer
+    from bot.llm import make_chat_model
+    from bot.retrieval import HybridRetriever
+    from vectorstore.chroma import ChromaArticleStore
+
+    llm = make_chat_model(settings)  # config errors first: before loading models
+    store = ChromaArticleStore.from_settings(settings)
+    retriever = HybridRetriever(store, data_dir=settings.data_dir)
+    answers = AnswerService(
+        retriever,
+        llm=llm,
+        top_k=settings.top_k,
+        fallback=ExtractiveAnswerer(store.embeddings),
+        max_question_chars=settings.max_question_chars,
+    )
+    catalog = Catalog(store, settings.data_dir)
+    log.info(
+        "services ready: collection=%s answerer=%s top_k=%d",
+        settings.collection,
+        answers.answerer_name,
+        settings.top_k,
+    )
+    return Services(settings, store, retriever, answers, catalog)

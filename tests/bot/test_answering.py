@@ -1,0 +1,222 @@
+"""AnswerService without an LLM: validation, errors, abstention; follow-ups; LLM configuration."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from langchain_core.documents import Document
+
+from bot.answering import AnswerService
+from bot.config import BotSettings
+from bot.followup import needs_context, rewrite_heuristic, rewrite_question
+from bot.llm import make_chat_model
+from bot.models import Answer, AnswerDelta, SearchFilters, Turn
+from bot.prompts import says_not_found
+from vectorstore.base import META_ARTICLE_ID, META_INDEX, META_TITLE, Hit
+from vectorstore.errors import ConfigError, QuestionRejected, VectorStoreUnavailable
+from vectorstore.memory import InMemoryArticleStore
+
+
+class DenseRetriever:
+    """A tiny retriever over ``store.search`` (the production one is hybrid)."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def retrieve(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        return self.store.search(query, k=k)
+
+
+class DownRetriever:
+    def retrieve(self, query, k=10, filters=None):
+        raise VectorStoreUnavailable("cannot reach the Chroma server at 127.0.0.1:9")
+
+
+@pytest.fixture
+def store(fake_embeddings):
+    store = InMemoryArticleStore(fake_embeddings)
+    texts = {
+        "bridge": "The harbour bridge repair cost 40 million euros. It reopened in October.",
+        "ferry": "The shuttle ferry carried 1.3 million passengers during the closure.",
+    }
+    store.as_langchain().add_documents(
+        [
+            Document(t, metadata={META_ARTICLE_ID: a, META_INDEX: 0, META_TITLE: a.title()})
+            for a, t in texts.items()
+        ],
+        ids=[f"{a}:0" for a in texts],
+    )
+    return store
+
+
+def test_extractive_answer_through_the_service(store):
+    svc = AnswerService(DenseRetriever(store), top_k=2)
+    answer = svc.answer("How much did the harbour bridge repair cost?")
+    assert svc.answerer_name == "extractive"
+    assert not answer.abstained
+    assert "40 million euros" in answer.text
+    assert answer.citations[0].quote in answer.citations[0].passage.text
+    assert answer.standalone_question == answer.question
+
+
+def test_stream_without_llm_yields_the_text_then_the_answer(store):
+    items = list(AnswerService(DenseRetriever(store)).stream("How much did the repair cost?"))
+    assert [type(i) for i in items] == [AnswerDelta, Answer]
+    assert items[0].text == items[1].text
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 501])
+def test_empty_or_too_long_questions_are_rejected(store, question):
+    svc = AnswerService(DenseRetriever(store), max_question_chars=500)
+    with pytest.raises(QuestionRejected):
+        svc.answer(question)
+    with pytest.raises(QuestionRejected):
+        list(svc.stream(question))
+
+
+def test_a_question_at_the_limit_is_accepted(store):
+    svc = AnswerService(DenseRetriever(store), max_question_chars=50)
+    assert svc.answer("What did the ferry carry during the closure? " + "x" * 4).question
+
+
+def test_store_unavailable_propagates_as_a_footnote_error():
+    with pytest.raises(VectorStoreUnavailable):
+        AnswerService(DownRetriever()).answer("Anything?")
+
+
+def test_empty_corpus_abstains():
+    answer = AnswerService(DenseRetriever(InMemoryArticleStore(_zero()))).answer("Anything?")
+    assert answer.abstained and answer.sources == () and answer.citations == ()
+
+
+def _zero():
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    return DeterministicFakeEmbedding(size=8)
+
+
+def test_unsupported_question_abstains_with_closest_sources(store):
+    answer = AnswerService(DenseRetriever(store), top_k=2).answer(
+        "Who composed the national anthem of Peru?"
+    )
+    assert answer.abstained
+    assert len(answer.sources) == 2
+    assert "don't contain" in answer.text
+
+
+def test_search_returns_ranked_hits(store):
+    hits = AnswerService(DenseRetriever(store)).search("ferry passengers", k=1)
+    assert len(hits) == 1
+
+
+# --- follow-ups ---------------------------------------------------------------------------------
+
+HISTORY = [
+    Turn("user", "How much did the harbour bridge repair cost?"),
+    Turn("assistant", "The repair cost exactly 40 million euros [1]."),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("and when was that?", True),
+        ("Who paid for it?", True),
+        ("What about the ferry?", True),
+        ("How many passengers did the Marrowick shuttle ferry carry?", False),
+    ],
+)
+def test_needs_context(question, expected):
+    assert needs_context(question) is expected
+
+
+def test_heuristic_rewrite_adds_the_previous_questions_key_terms():
+    rewritten = rewrite_heuristic("and when was that?", HISTORY)
+    assert rewritten.startswith("When was that?")
+    for word in ("harbour", "bridge", "repair", "cost"):
+        assert word in rewritten
+
+
+def test_standalone_questions_are_left_alone():
+    q = "How many passengers did the Marrowick shuttle ferry carry?"
+    assert rewrite_question(q, HISTORY) == q
+    assert rewrite_question("and when was that?", []) == "and when was that?"
+
+
+def test_follow_up_through_the_service_records_the_standalone_question(store):
+    answer = AnswerService(DenseRetriever(store), top_k=2).answer(
+        "and when did it reopen?", history=HISTORY
+    )
+    assert answer.question == "and when did it reopen?"
+    assert "bridge" in answer.standalone_question and "reopen" in answer.standalone_question
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NOT_IN_PASSAGES", True),
+        ("The passages do not contain the answer.", True),
+        ("I cannot answer this question based on the provided passages.", True),
+        ("The repair cost 40 million euros [1].", False),
+    ],
+)
+def test_says_not_found(text, expected):
+    assert says_not_found(text) is expected
+
+
+# --- LLM configuration ----------------------------------------------------------------------
+
+
+def test_no_llm_configured_means_extractive():
+    assert make_chat_model(BotSettings(_env_file=None)) is None
+
+
+def test_base_url_gives_an_openai_compatible_client(monkeypatch):
+    monkeypatch.setenv("FOOTNOTE_LLM_BASE_URL", "http://127.0.0.1:8080/v1")
+    monkeypatch.setenv("FOOTNOTE_LLM_TIMEOUT", "12")
+    llm = make_chat_model(BotSettings(_env_file=None))
+    from langchain_openai import ChatOpenAI
+
+    assert isinstance(llm, ChatOpenAI)
+    assert llm.model_name == "local"
+    assert llm.request_timeout == 12
+    assert llm.openai_api_key.get_secret_value() == "not-needed"
+    assert str(llm.openai_api_base).startswith("http://127.0.0.1:8080")
+
+
+def test_provider_spec_goes_through_init_chat_model(monkeypatch):
+    monkeypatch.setenv("FOOTNOTE_LLM", "openai:gpt-4o-mini")
+    monkeypatch.setenv("FOOTNOTE_LLM_API_KEY", "sk-test")
+    llm = make_chat_model(BotSettings(_env_file=None))
+    assert llm.model_name == "gpt-4o-mini"
+    assert llm.openai_api_key.get_secret_value() == "sk-test"
+
+
+def test_missing_provider_package_names_the_pip_extra(monkeypatch):
+    monkeypatch.setenv("FOOTNOTE_LLM", "anthropic:claude-sonnet")
+    real_find_spec = __import__("importlib.util").util.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        return None if name == "langchain_anthropic" else real_find_spec(name, *args, **kwargs)
+
+    monkeypatch.setattr("importlib.util.find_spec", find_spec)
+    with pytest.raises(ConfigError, match=r"pip install 'footnote-bot\[anthropic\]'"):
+        make_chat_model(BotSettings(_env_file=None))
+
+
+@pytest.mark.parametrize("spec", ["gpt-4o-mini", "openai:"])
+def test_malformed_llm_spec_is_a_config_error(monkeypatch, spec):
+    monkeypatch.setenv("FOOTNOTE_LLM", spec)
+    with pytest.raises(ConfigError, match="provider:model"):
+        make_chat_model(BotSettings(_env_file=None))
+
+
+def test_core_never_imports_discord():
+    import subprocess
+
+    code = (
+        "import sys, bot.answering, bot.wiring, bot.cli_ask, bot.eval_answers; "
+        "assert 'discord' not in sys.modules, 'discord imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
