@@ -248,7 +248,6 @@ def run_system(
         details.append(
             {
                 "id": page.page_id,
-                "url": page.url,
                 "precision": round(precision_score(*counts), 4),
                 "recall": round(recall_score(*counts), 4),
                 "f1": round(page_f1(counts), 4),

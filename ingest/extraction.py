@@ -66,6 +66,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
         page carries no article text (navigation only, empty, not HTML).
     """
     from trafilatura import bare_extraction
+    from trafilatura.metadata import extract_metadata
     from trafilatura.utils import load_html
 
     if not html or not html.strip():
@@ -90,8 +91,10 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
     if not text:
         return None
     text = _add_twin_chunks(tree, text)
+    if doc is None:  # the text came from a rescue: metadata still comes from trafilatura
+        doc = extract_metadata(tree, url)
 
-    title = (doc.title if doc is not None else None) or _meta(tree, "og:title")
+    title = doc.title or _meta(tree, "og:title")
     text = clean_text(text, _headlines(tree, title), _descriptions(tree))
     if _word_count(text) < MIN_ARTICLE_WORDS:
         return None
@@ -99,10 +102,10 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
     return ExtractedPage(
         text=text,
         title=title,
-        author=(doc.author if doc is not None else None) or _jsonld_author(jsonld),
-        published=_published(tree, jsonld, doc.date if doc is not None else None),
-        site_name=(doc.sitename if doc is not None else None) or _meta(tree, "og:site_name"),
-        url=(doc.url if doc is not None else None) or url,
+        author=doc.author or _jsonld_author(jsonld),
+        published=_published(tree, jsonld, doc.date),
+        site_name=doc.sitename or _meta(tree, "og:site_name"),
+        url=doc.url or url,
     )
 
 

@@ -220,6 +220,24 @@ def test_article_split_into_sibling_chunks_is_kept_whole() -> None:
     assert "Advertisement" not in page.text
 
 
+def test_script_rendered_page_falls_back_to_jsonld_body() -> None:
+    jsonld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Council agrees to rebuild Millbrook footbridge",
+        "articleBody": "\n".join(BODY_PARAGRAPHS),
+        "datePublished": "2024-03-05T14:30:00Z",
+    }
+    html = f"""<html><head><title>Council agrees to rebuild Millbrook footbridge</title>
+    <script type="application/ld+json">{json.dumps(jsonld)}</script></head>
+    <body><nav><a href="/">Home</a> <a href="/news">News</a></nav><div id="app"></div>
+    <script>window.render()</script></body></html>"""
+    page = _extract(html)
+    assert all(p in page.text for p in BODY_PARAGRAPHS)
+    assert page.title == "Council agrees to rebuild Millbrook footbridge"
+    assert page.published == "2024-03-05T14:30:00+00:00"
+
+
 def test_embedded_tweet_is_kept() -> None:
     tweet = (
         '<div class="social-embed"><blockquote class="twitter-tweet"><p>The footbridge '
