@@ -495,6 +495,10 @@ class LexicalRetriever:
             return None
         if index.tokenizer_version != self.tokenizer.version:
             return None
+        if len(index) != self.store.count():
+            # Another collection wrote here, or the store changed without a new generation.
+            log.info("persisted lexical index does not match the store; rebuilding")
+            return None
         log.info("loaded lexical index: %d passages", len(index))
         return index
 
