@@ -66,7 +66,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
         page carries no article text (navigation only, empty, not HTML).
     """
     from trafilatura import bare_extraction
-    from trafilatura.metadata import extract_metadata
+    from trafilatura.metadata import Document, extract_metadata
     from trafilatura.utils import load_html
 
     if not html or not html.strip():
@@ -77,7 +77,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
     jsonld = list(_jsonld_objects(tree))
     _prepare_tree(tree)
 
-    doc = bare_extraction(
+    found = bare_extraction(
         tree,
         url=url,
         include_comments=False,
@@ -85,6 +85,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
         with_metadata=True,
         output_format="python",
     )
+    doc = found if isinstance(found, Document) else None  # a dict only with as_dict=True
     text = (doc.text or "").strip() if doc is not None else ""
     if _is_stub(text):
         text = _rescue(tree, url, text, jsonld)
