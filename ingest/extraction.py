@@ -66,7 +66,8 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
         page carries no article text (navigation only, empty, not HTML).
     """
     from trafilatura import bare_extraction
-    from trafilatura.metadata import Document, extract_metadata
+    from trafilatura.metadata import extract_metadata
+    from trafilatura.settings import Document
     from trafilatura.utils import load_html
 
     if not html or not html.strip():
@@ -304,13 +305,15 @@ _TEASER = re.compile(
 # Lines that close an article: newsletter, follow-us, credits, comments, tags, sources.
 _TAIL = re.compile(
     r"^\W*(\d+\s+)?comments?\W*$|^tags?\W*$|^filed under\b|^share (this|on)\b|"
-    r"\bnewsletters?\b|\bsubscribe\b|\bsign up\b|"
-    r"\bfollow (us|him|her|them|@?\w+)( \w+)? on (twitter|facebook|instagram)|"
-    r"\b(on|at) twitter\b|twitter\.com/|"
+    # calls to action, not sentences that merely mention a newsletter or subscription
+    r"^(subscribe|sign up|get (the|our)|join)\b|\b(our|the) ([\w’'-]+ ){0,3}newsletters?\b|"
+    r"^\W*[\w ]{0,40}newsletter\W*$|"
+    r"\bfollow (us|him|her|them|@?\w+)( \w+)? on (twitter|facebook|instagram)|twitter\.com/|"
     r"^(additional )?reporting by\b|\bediting by\b|\bcontributed (reporting|to this report)|"
     r"^(source|sources)\s*:|like this story\b|tell us what you think|"
     r"if you enjoyed this|have a tip\b|^email \w+ \w+ at\b|reach the reporters?\b|"
-    r"\S+@\S+\.\w+\s*$|copyright|all rights reserved|^©",
+    r"\S+@\S+\.\w+\s*$|"
+    r"copyright\s*(©|\(c\)|\d{4})|©\s*(\d{4}|[A-Z])|all rights reserved",
     re.I,
 )
 _DATE_LINE = re.compile(r"(\b(19|20)\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b)")
