@@ -395,7 +395,8 @@ def _is_headline(line: str, heads: set[str]) -> bool:
 
 
 def _is_date_line(line: str) -> bool:
-    if len(line) > 80:
+    # A dateline is a short fragment, not a sentence ("p.m." aside).
+    if len(line) > 80 or _SENTENCE_END.search(re.sub(r"[ap]\.m\.$", "", line, flags=re.I)):
         return False
     if _DATE_LINE.search(line) and _TIME.search(line):
         return True

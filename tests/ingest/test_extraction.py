@@ -269,6 +269,17 @@ def test_clean_text_drops_repeated_headline_and_date_line() -> None:
 def test_clean_text_keeps_ordinary_text() -> None:
     text = "\n".join(BODY_PARAGRAPHS)
     assert clean_text(text, ["Some other headline"]) == text
+    # Sentences that merely mention dates, newsletters, Twitter or copyright stay.
+    text = "\n".join(
+        [
+            "At 10:30 on 5 March 2024 the bridge was closed.",
+            *BODY_PARAGRAPHS,
+            "The mayor announced the decision on Twitter after the vote.",
+            "The residents' association will explain the plans in its next newsletter.",
+            "The designer has accused a rival firm of copyright infringement over the drawings.",
+        ]
+    )
+    assert clean_text(text, ["Council agrees to rebuild Millbrook footbridge"]) == text
 
 
 @pytest.mark.parametrize(
