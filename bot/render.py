@@ -279,7 +279,7 @@ class CitedPassage:
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> CitedPassage:
         """Rebuild from ``dataclasses.asdict`` output (unknown keys are ignored)."""
-        names = cls.__slots__  # type: ignore[attr-defined]
+        names = cls.__slots__
         return cls(**{k: data[k] for k in names if k in data})  # type: ignore[arg-type]
 
 

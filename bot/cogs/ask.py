@@ -100,7 +100,7 @@ class PassagesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"footn
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> PassagesButton:
         """Rebuild the button from its custom id (clicks work after a restart)."""
         return cls(match["answer_id"])
@@ -139,7 +139,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"footnote:
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> VoteButton:
         """Rebuild the button from its custom id."""
         return cls(match["answer_id"], match["vote"])
