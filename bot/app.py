@@ -199,7 +199,15 @@ def run_bot(settings: BotSettings) -> None:
         options.rate_limit_seconds,
         options.ingest_every,
     )
-    bot.run(token, log_handler=None)  # logging is configured by setup_logging
+    try:
+        bot.run(token, log_handler=None)  # logging is configured by setup_logging
+    except discord.PrivilegedIntentsRequired as exc:
+        raise ConfigError(
+            "Discord refused the Message Content intent. Enable it in the Developer Portal: "
+            "your application -> Bot -> Privileged Gateway Intents -> MESSAGE CONTENT INTENT."
+        ) from exc
+    except discord.LoginFailure as exc:
+        raise ConfigError("Discord rejected the bot token (check DISCORD_TOKEN).") from exc
 
 
 async def sync_commands(settings: BotSettings, guild_id: int | None = None) -> list[str]:

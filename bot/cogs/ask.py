@@ -286,6 +286,8 @@ class AskCog(FootnoteCog, name="Ask"):
             publishers = await asyncio.to_thread(self.deps.catalog.publishers)
             wanted = source.strip().casefold()
             match = [p for p in publishers if p.casefold() == wanted]
+            if not match and len(wanted) >= 100:  # autocomplete values are cut at 100 characters
+                match = [p for p in publishers if p.casefold().startswith(wanted)]
             if not match:
                 known = ", ".join(f"`{p}`" for p in publishers[:10]) or "none yet"
                 raise QuestionRejected(
@@ -376,6 +378,8 @@ class AskCog(FootnoteCog, name="Ask"):
         reply: discord.Message | None = None
         try:
             if not question:
+                if not mentioned:  # e.g. an image in the thread, or no message content intent
+                    return
                 await message.reply(
                     "Ask me a question after the mention, e.g. `@Footnote what changed in the "
                     "budget?`, or use `/ask`.",

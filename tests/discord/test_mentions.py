@@ -91,6 +91,9 @@ async def test_messages_that_are_not_for_the_bot_are_ignored(harness, env):
     harness.thread_create(other_thread)
     harness.message("hello", channel_id=int(other_thread["id"]))  # someone else's thread
     harness.message(f"<@{BOT_ID}> I answer myself", user_id=BOT_ID)  # the bot's own message
+    bot_thread = thread_payload(777_000_000_000_000_002, "a question")
+    harness.thread_create(bot_thread)
+    harness.message("", channel_id=int(bot_thread["id"]))  # e.g. only an image: nothing to answer
     await harness.idle()
     assert harness.recorder.requests == []
     assert env.answerer.calls == []
