@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from bot.config import BotSettings
 
 EX_CONFIG = 78
 
 
-def _settings():  # noqa: ANN202 - BotSettings, imported lazily to keep --help fast
+def _settings() -> BotSettings:
+    """The settings, or exit 78 with pydantic's explanation (imported lazily: fast --help)."""
     from pydantic import ValidationError
 
     from bot.config import BotSettings

@@ -84,3 +84,12 @@ def test_log_file_never_contains_the_token(tmp_path, monkeypatch):
     log = (tmp_path / "logs" / "bot.log").read_text()
     assert "sending Authorization: Bot [token]" in log
     assert TOKEN not in log
+
+
+def test_invalid_setting_exits_78(monkeypatch):
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setenv("FOOTNOTE_RATE_LIMIT_QUESTIONS", "0")
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 78
+    assert "rate_limit_questions" in result.output
+    assert TOKEN not in result.output
