@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from bot.citations import split_sentences
 from bot.models import Answer, SearchFilters
 from vectorstore.base import Hit, Passage
+from vectorstore.errors import FootnoteError
 
 if TYPE_CHECKING:
     from bot.config import BotSettings
@@ -410,43 +411,24 @@ def _slug(text: str) -> str:
 
 
 def scratch_store(settings: BotSettings, dataset: Path) -> tuple[ArticleStore, Path]:
-    """A Chroma store holding the dataset's paragraphs (one passage each), built once and reused.
+    """The dataset's corpus ingested into a scratch store, shared with ``footnote eval retrieval``.
 
-    It lives under ``<data_dir>/eval/<dataset>/``, apart from the real corpus.
+    Same place and collection as ``bot.cli_search.eval_retrieval`` (``<data dir>/eval/<name>/
+    retrieval``), so whichever eval runs first ingests it and the other reuses it (the ingest is
+    incremental: a re-run only checks hashes). The real corpus is not touched.
     """
-    from langchain_core.documents import Document
-
-    from vectorstore.base import META_ARTICLE_ID, META_INDEX, META_SOURCE, META_TITLE, META_URL
+    from ingest.pipeline import run_ingest
     from vectorstore.chroma import ChromaArticleStore
 
-    root = settings.data_dir / "eval" / _slug(dataset.name)
-    scoped = settings.model_copy(update={"data_dir": root, "collection": "eval-answers"})
+    name = _slug(dataset.resolve().name)
+    root = settings.data_dir / "eval" / name / "retrieval"
+    scoped = settings.model_copy(update={"data_dir": root, "collection": f"eval-{name}"[:512]})
     store = ChromaArticleStore.from_settings(scoped)
-    articles: dict[str, dict[str, Any]] = {}
-    with (dataset / "corpus.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            articles[row["id"]] = row
-    docs, ids = [], []
-    with (dataset / "passages.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            article = articles.get(row["article_id"], {})
-            meta = {
-                META_ARTICLE_ID: row["article_id"],
-                META_INDEX: int(row.get("paragraph_index", 0)),
-                META_TITLE: article.get("title", row["article_id"]),
-            }
-            if article.get("url"):
-                meta[META_URL] = article["url"]
-            if article.get("source"):
-                meta[META_SOURCE] = article["source"]
-            docs.append(Document(row["text"], metadata=meta))
-            ids.append(row["id"])
-    if store.count() != len(ids):
-        log.warning("building the scratch store for %s (%d passages)", dataset, len(ids))
-        store.reset()
-        store.as_langchain().add_documents(docs, ids=ids)
+    started = time.perf_counter()
+    report = run_ingest([str(dataset / "corpus.jsonl")], scoped, store=store)
+    log.info("scratch store ready in %.1fs: %s", time.perf_counter() - started, report)
+    if store.count() == 0:
+        raise FootnoteError(f"nothing was ingested from {dataset / 'corpus.jsonl'}")
     return store, root
 
 

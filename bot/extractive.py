@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.citations import (
+    QUESTION_WORDS,
+    STOPWORDS,
     Span,
     idf_weights,
     looks_like_injection,
     question_terms,
     split_sentences,
+    stem,
     terms,
     weighted_coverage,
     words,
@@ -50,9 +53,26 @@ FEATURES = (
     "novelty",  # share of the sentence's terms that the question does not contain
     "rank",  # 1 / (1 + retrieval rank of the passage)
     "length",  # log of the sentence's word count
+    "entities_context",  # share of the question's names/numbers in sentence, predecessor, title
+    "entities_passage",  # ... anywhere in the passage or title
+    "missing_rare",  # IDF of the rarest question term missing from the context, relative
 )
 # Fitted by ``footnote eval answers --fit`` on a dev slice of SQuAD v1.1 dev (see module doc).
-DEFAULT_WEIGHTS: tuple[float, ...] = (2.0, 1.0, 1.0, 1.0, 2.0, 1.0, -1.0, 0.5, 1.0, 0.2)
+DEFAULT_WEIGHTS: tuple[float, ...] = (
+    2.0,
+    1.0,
+    1.0,
+    1.0,
+    2.0,
+    1.0,
+    -1.0,
+    0.5,
+    1.0,
+    0.2,
+    1.0,
+    1.0,
+    -1.0,
+)
 DEFAULT_BIAS = -4.0
 DEFAULT_THRESHOLD = 0.3  # abstain when the best sentence's probability is below this
 DEFAULT_SECOND_RATIO = 0.8  # add a 2nd/3rd sentence only if it scores this close to the best
@@ -195,6 +215,18 @@ def has_answer_of_type(kind: str, sentence: str, question_words: set[str]) -> bo
     return False
 
 
+def question_entities(question: str) -> set[str]:
+    """Stemmed names and numbers of a question: capitalised words after the first, and digits."""
+    found = set()
+    for i, word in enumerate(words(question)):
+        low = word.lower()
+        if low in STOPWORDS or low in QUESTION_WORDS:
+            continue
+        if word[0].isdigit() or (i > 0 and word[0].isupper()):
+            found.add(stem(low))
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A sentence of a retrieved passage, scored as an answer."""
@@ -256,6 +288,7 @@ class ExtractiveAnswerer:
         q_words = {w.lower() for w in words(question)}
         q_bigrams = _bigrams(q_terms)
         kind = answer_type(question)
+        entities = question_entities(question)
         raw: list[tuple[int, Span, str, list[str], set[str], set[str]]] = []
         for i, hit in enumerate(hits):
             text = hit.passage.text
@@ -275,6 +308,7 @@ class ExtractiveAnswerer:
         dense = self._similarities(question, [r[2] for r in raw])
         out = []
         q_set = set(q_terms)
+        max_idf = max((idf.get(t, unseen) for t in q_set), default=1.0) or 1.0
         for (i, span, sentence, sent_terms, context, passage_terms), sim in zip(
             raw, dense, strict=True
         ):
@@ -291,6 +325,9 @@ class ExtractiveAnswerer:
                 len(sent_set - q_set) / len(sent_set) if sent_set else 0.0,
                 1.0 / (1.0 + i),
                 math.log(1 + len(words(sentence))),
+                len(entities & context) / len(entities) if entities else 1.0,
+                len(entities & passage_terms) / len(entities) if entities else 1.0,
+                max((idf.get(t, unseen) for t in q_set - context), default=0.0) / max_idf,
             )
             out.append(Candidate(i, span, sentence, features))
         return out

@@ -1,0 +1,103 @@
+"""The extractive answerer for real: the sample corpus ingested into Chroma with MiniLM."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering import AnswerService
+from bot.extractive import ExtractiveAnswerer, answer_type, has_answer_of_type
+from bot.models import Turn
+from tests.conftest import EXAMPLES_DIR
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sample_services(tmp_path_factory, real_embeddings):
+    from bot.retrieval import HybridRetriever
+    from ingest.config import IngestSettings
+    from ingest.pipeline import run_ingest
+    from vectorstore.chroma import ChromaArticleStore
+
+    data = tmp_path_factory.mktemp("sample-corpus")
+    settings = IngestSettings(_env_file=None, data_dir=data, collection="sample")
+    store = ChromaArticleStore.from_settings(settings, real_embeddings)
+    report = run_ingest([str(EXAMPLES_DIR / "corpus")], settings, store=store)
+    assert store.count() > 10, report
+    retriever = HybridRetriever(store, data_dir=data, background_refresh=False)
+    return AnswerService(retriever, fallback=ExtractiveAnswerer(real_embeddings), top_k=6)
+
+
+def test_cited_answer_with_verbatim_quote(sample_services):
+    answer = sample_services.answer("How much did the harbour bridge repair cost?")
+    assert not answer.abstained, answer
+    assert "40 million" in answer.text
+    assert answer.citations
+    first = answer.citations[0]
+    assert first.n == 1 and "[1]" in answer.text
+    assert "40 million" in first.quote
+    assert first.quote in first.passage.text  # exact substring of the stored passage
+    assert "bridge" in first.passage.title.lower()
+    # every sentence of the answer is a quote followed by its marker
+    for c in answer.citations:
+        assert f"{c.quote} [{c.n}]" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many passengers can the Aurora carry?", "150 passengers"),
+        ("When does the 24-hour library pilot start?", "5 January 2027"),
+    ],
+)
+def test_other_answerable_questions(sample_services, question, expected):
+    answer = sample_services.answer(question)
+    assert not answer.abstained, answer.text
+    assert expected in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who won the 1998 football World Cup final?",
+        "What colour is the paint on the harbour bridge cables?",
+    ],
+)
+def test_abstains_when_the_corpus_cannot_answer(sample_services, question):
+    answer = sample_services.answer(question)
+    assert answer.abstained, answer.text
+    assert answer.citations == ()
+    assert answer.sources  # the closest passages are still shown
+    assert "don't contain" in answer.text
+
+
+def test_follow_up_is_rewritten_with_history(sample_services):
+    history = [
+        Turn("user", "How much did the harbour bridge repair cost?"),
+        Turn("assistant", "The repair cost exactly 40 million euros [1]."),
+    ]
+    answer = sample_services.answer("and when did it reopen?", history=history)
+    assert "bridge" in answer.standalone_question.lower()
+    assert not answer.abstained, answer.text
+    assert "17 October 2026" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did it cost?", "number"),
+        ("When did the bridge reopen?", "date"),
+        ("In what year was it built?", "date"),
+        ("Who opened the bridge?", "name"),
+        ("Why was the bridge closed?", None),
+    ],
+)
+def test_answer_type(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_answer_of_type_must_be_new():
+    q_words = {"how", "much", "did", "the", "2025", "repair", "cost"}
+    assert has_answer_of_type("number", "The repair cost 40 million euros.", q_words)
+    assert not has_answer_of_type("number", "The repair in 2025 was costly.", q_words)
+    assert has_answer_of_type("name", "It was opened by Mayor Halvorsen.", set())
