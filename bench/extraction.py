@@ -25,13 +25,14 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
 import random
 import re
 import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -224,8 +225,9 @@ class SystemResult:
     f1_ci: float
     exact: float  # share of pages whose token list equals the truth's
     empty: int  # pages with an empty prediction
-    ms_per_page: float
+    ms_per_page: float  # wall clock
     ms_p95: float
+    cpu_ms_per_page: float  # this process's CPU time: steadier when others share the machine
     pages: int
 
 
@@ -236,11 +238,13 @@ def run_system(
     rows: list[Counts] = []
     details: list[dict[str, object]] = []
     times: list[float] = []
+    cpu = 0.0
     exact = empty = 0
     for page in pages:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         prediction = extractor(page)
         times.append(time.perf_counter() - start)
+        cpu += time.process_time() - cpu_start
         counts = page_counts(page.truth, prediction)
         rows.append(counts)
         exact += tokenize(prediction) == tokenize(page.truth)
@@ -270,13 +274,17 @@ def run_system(
         empty=empty,
         ms_per_page=1000 * statistics.fmean(times),
         ms_p95=1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+        cpu_ms_per_page=1000 * cpu / len(pages),
         pages=len(pages),
     )
     return result, details
 
 
-def render_markdown(results: Iterable[SystemResult], eval_dir: Path) -> str:
+def render_markdown(
+    results: Sequence[SystemResult], eval_dir: Path, load: tuple[float, float] | None = None
+) -> str:
     """The results table as markdown."""
+    fastest = min(r.cpu_ms_per_page for r in results)
     lines = [
         "# Article extraction: Zyte benchmark",
         "",
@@ -285,15 +293,24 @@ def render_markdown(results: Iterable[SystemResult], eval_dir: Path) -> str:
         "over pages, F1 their harmonic mean); ± = 1.96 × bootstrap std over pages. Produced by "
         "`python -m bench.extraction`; all systems ran in the same process.",
         "",
-        "| system | F1 | precision | recall | exact | empty | ms/page | p95 ms |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| system | F1 | precision | recall | exact | empty | ms/page | p95 ms | CPU ms/page "
+        "| CPU × fastest |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         lines.append(
             f"| {r.name}: {r.description} | {r.f1:.3f} ± {r.f1_ci:.3f} "
             f"| {r.precision:.3f} ± {r.precision_ci:.3f} | {r.recall:.3f} ± {r.recall_ci:.3f} "
-            f"| {r.exact:.3f} | {r.empty} | {r.ms_per_page:.1f} | {r.ms_p95:.1f} |"
+            f"| {r.exact:.3f} | {r.empty} | {r.ms_per_page:.1f} | {r.ms_p95:.1f} "
+            f"| {r.cpu_ms_per_page:.1f} | {r.cpu_ms_per_page / fastest:.2f} |"
         )
+    if load is not None:
+        lines += [
+            "",
+            f"ms/page is wall clock, CPU ms/page this process's CPU time; 1-minute load average "
+            f"{load[0]:.1f} at the start and {load[1]:.1f} at the end (other jobs share the "
+            "CPU: wall times grow with load, compare systems within a run).",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -331,6 +348,7 @@ def main(eval_dir: Path, out_dir: Path, limit: int | None, system_names: tuple[s
     except EvalDataMissing as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{len(pages)} pages from {eval_dir}", err=True)
+    load_start = os.getloadavg()[0]
     results: list[SystemResult] = []
     per_page: dict[str, list[dict[str, object]]] = {}
     for name in system_names or tuple(SYSTEMS):
@@ -341,19 +359,21 @@ def main(eval_dir: Path, out_dir: Path, limit: int | None, system_names: tuple[s
         per_page[name] = details
         click.echo(
             f"{name:<24} F1={result.f1:.4f} P={result.precision:.4f} R={result.recall:.4f} "
-            f"{result.ms_per_page:.1f} ms/page",
+            f"{result.ms_per_page:.1f} ms/page ({result.cpu_ms_per_page:.1f} CPU)",
             err=True,
         )
+    load = (load_start, os.getloadavg()[0])
     out_dir.mkdir(parents=True, exist_ok=True)
     payload = {
         "benchmark": "scrapinghub/article-extraction-benchmark",
         "eval_dir": str(eval_dir),
         "pages": len(pages),
+        "load_average": {"start": load[0], "end": load[1]},
         "systems": [asdict(r) for r in results],
         "per_page": per_page,
     }
     (out_dir / "extraction.json").write_text(json.dumps(payload, indent=2) + "\n")
-    markdown = render_markdown(results, eval_dir)
+    markdown = render_markdown(results, eval_dir, load)
     (out_dir / "extraction.md").write_text(markdown)
     click.echo(markdown)
 

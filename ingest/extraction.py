@@ -224,7 +224,8 @@ def _add_twin_chunks(tree: HtmlElement, text: str) -> str:
     all sit in one such container, the text of its twins is added in document order.
     """
     key = _norm(text)
-    matched = [p for p in tree.iter("p") if len(t := _norm(p.text_content())) >= 40 and t in key]
+    lines = {_norm(line) for line in text.splitlines()}  # a set: pages can hold 1000s of <p>
+    matched = [p for p in tree.iter("p") if len(t := _norm(p.text_content())) >= 40 and t in lines]
     if len(matched) < 2:
         return text
     container = matched[0]
