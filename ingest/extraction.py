@@ -278,7 +278,8 @@ def _twin_text(
             if any(a.tag in _BLOCKS for a in block.iterancestors()):
                 continue
             line = " ".join(block.text_content().split())
-            if line and _norm(line) not in key:
+            linked = sum(len(" ".join(a.text_content().split())) for a in block.iter("a"))
+            if line and _norm(line) not in key and linked <= 0.5 * len(line):
                 lines.append(line)
         (before if parent.index(twin) < position else after).extend(lines)
     return before, after
@@ -296,9 +297,9 @@ _SECTION_END = re.compile(r"^\W*(tags|tagged|filed under|comments|\d+ comments)\
 _TEASER = re.compile(
     r"^\W{0,3}(?:"
     r"(?:related(?: posts?| stories| articles?| coverage| reading)?|read more|read also|"
-    r"also read|see more|see also|more from [\w .]+|more on this(?: story)?|more|"
+    r"also read|see more|see also|more from [\w .]+|more on this(?: story)?|more|also|"
     r"don'?t miss|you may also like|you might also like|recommended(?: for you)?|most read\b.*)"
-    r"\s*(?::|\]|\||$)"
+    r"\s*(?::|\]|\||\W*$)"
     r"|also on [\w-]+(?:\.[\w-]+)+\b"
     r")",
     re.I,
@@ -318,6 +319,11 @@ _TAIL = re.compile(
     re.I,
 )
 _DATE_LINE = re.compile(r"(\b(19|20)\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b)")
+_READING_TIME = re.compile(
+    r"^\W*((estimated )?reading time|tempo de leitura|tiempo de lectura|temps de lecture|"
+    r"lesezeit|tempo di lettura)\W*\d+\s*min\w*\W*$|^\W*\d+\s*min(ute)?s?\s+read\W*$",
+    re.I,
+)
 _STAMP = re.compile(r"^(last )?(updated|published|posted|modified)\b", re.I)
 _TIME = re.compile(r"\b\d{1,2}[:h.]\d\d\b|\b\d{1,2}(:\d\d)? ?[ap]\.?m\b", re.I)
 
@@ -350,7 +356,8 @@ def clean_text(
     while start < min(len(lines), 3):
         line = lines[start]
         dek = _norm(line) in deks and not _SENTENCE_END.search(line)
-        if dek or _is_headline(line, heads) or _is_date_line(line):
+        furniture = _is_date_line(line) or bool(_READING_TIME.match(line))
+        if dek or furniture or _is_headline(line, heads):
             start += 1
         else:
             break
