@@ -145,13 +145,19 @@ async def test_scheduled_ingestion_runs_through_the_same_job(start_bot, env):
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("6h", 21600), ("30m", 1800), ("1d", 86400), ("1h30m", 5400), (" 90s ", None), (None, None)],
+    [
+        ("6h", 21600),
+        ("30m", 1800),
+        ("1d", 86400),
+        ("1h30m", 5400),
+        (" 90s ", 90),
+        ("off", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_parse_interval(text, seconds):
-    if text == " 90s ":
-        assert parse_interval(text) == 90
-    else:
-        assert parse_interval(text) == seconds
+    assert parse_interval(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["6 hours", "abc", "10s", "h6", "6h garbage"])
