@@ -115,6 +115,7 @@ class FakeAnswerer:
     respond: Callable[[str], Answer] = cited_answer
     chunk_words: int = 1
     error: BaseException | None = None
+    gate: threading.Event | None = None  # when set, the stream blocks until the test opens it
     calls: list[Call] = field(default_factory=list)
 
     def stream(
@@ -125,6 +126,8 @@ class FakeAnswerer:
         filters: SearchFilters | None = None,
     ) -> Iterator[AnswerDelta | Answer]:
         self.calls.append(Call(question, tuple(history), filters, threading.current_thread().name))
+        if self.gate is not None and not self.gate.wait(timeout=20):
+            raise TimeoutError("the test never opened the gate")
         if self.error is not None:
             raise self.error
         answer = self.respond(question)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 
 from bot.cogs import GENERIC_ERROR
 from bot.models import Answer, Citation
@@ -300,3 +301,16 @@ async def test_unexpected_error_gives_a_generic_private_reply_and_logs_it(harnes
     assert requests[-1].content == GENERIC_ERROR and requests[-1].flags & 64
     assert not any("boom" in r.text() or "Traceback" in r.text() for r in harness.recorder.requests)
     assert any("boom" in str(rec.exc_info and rec.exc_info[1]) for rec in caplog.records)
+
+
+async def test_a_slow_answer_does_not_block_the_bot(harness, env):
+    env.answerer.gate = threading.Event()  # the engine "thinks" until the gate opens
+    slow = harness.slash("ask", question="How much did the bridge repair cost?")
+    await harness.recorder.wait_for(lambda r: slow["token"] in r.path)  # deferred
+    other = harness.autocomplete("ask", "source", question="x", source="city")
+    (choices,) = await harness.recorder.wait_for(lambda r: other["token"] in r.path)
+    assert choices.payload["data"]["choices"] == [{"name": "City Courier", "value": "City Courier"}]
+    assert not env.answerer.gate.is_set()  # served while the answer was still being computed
+    env.answerer.gate.set()
+    await harness.idle()
+    assert harness.of(slow)[-1].embeds
