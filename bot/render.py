@@ -163,15 +163,17 @@ def fit_embed(data: EmbedData) -> EmbedData:
         )
         for f in data.fields[:EMBED_FIELDS_LIMIT]
     )
-    description = clip(neutralize_mentions(data.description), EMBED_DESCRIPTION_LIMIT)
     budget = EMBED_TOTAL_LIMIT - len(title) - len(footer or "")
+    # The description comes first (it holds the source list and its "+N more" line); fields
+    # are kept in order while they fit in what is left of the 6,000 characters.
+    description = clip(neutralize_mentions(data.description), min(EMBED_DESCRIPTION_LIMIT, budget))
+    budget -= len(description)
     kept: list[EmbedField] = []
     for f in fields:
-        if len(f.name) + len(f.value) > budget - min(len(description), 1):
+        if len(f.name) + len(f.value) > budget:
             break
         kept.append(f)
         budget -= len(f.name) + len(f.value)
-    description = clip(description, max(budget, 0))
     return EmbedData(title, description, data.url, tuple(kept), footer)
 
 
