@@ -104,6 +104,8 @@ def options_from_settings(settings: BotSettings, answerer: str | None = None) ->
         admin_role=settings.admin_role,
         ingest_every=every,
         answerer=answerer or settings.llm or "extractive",
+        # Optional setting (FOOTNOTE_MESSAGE_CONTENT=false): slash commands only, no mentions.
+        message_content=bool(getattr(settings, "message_content", True)),
     )
 
 
