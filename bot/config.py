@@ -34,6 +34,8 @@ class BotSettings(IngestSettings):
     max_question_chars: int = Field(default=500, ge=10)
     stream_edit_interval: float = Field(default=1.0, ge=0.2)
     log_file: str | None = None
+    # Mention and thread answering need the privileged Message Content intent; off = slash only.
+    message_content: bool = True
 
     # Answering.
     llm: str | None = None  # "openai:gpt-4o-mini", "ollama:qwen2.5", ...; unset: extractive
