@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import string
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,7 +66,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
     """
     from trafilatura import bare_extraction
     from trafilatura.metadata import extract_metadata
-    from trafilatura.settings import Document
+    from trafilatura.settings import Document, set_date_params
     from trafilatura.utils import load_html
 
     if not html or not html.strip():
@@ -76,6 +75,8 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
     if tree is None:
         return None
     jsonld = list(_jsonld_objects(tree))
+    stated = _stated_dates(tree, jsonld)
+    timed = next((d for d in stated if isinstance(d, datetime)), None)
     _prepare_tree(tree)
 
     found = bare_extraction(
@@ -84,6 +85,9 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
         include_comments=False,
         favor_precision=True,
         with_metadata=True,
+        # htmldate's extensive search is the slow part of metadata; skip it when the page
+        # states a publication time itself (that one wins anyway).
+        date_extraction_params=set_date_params(extensive=False) if timed else None,
         output_format="python",
     )
     doc = found if isinstance(found, Document) else None  # a dict only with as_dict=True
@@ -105,7 +109,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
         text=text,
         title=title,
         author=doc.author or _jsonld_author(jsonld),
-        published=_published(tree, jsonld, doc.date),
+        published=_published(timed, doc.date, stated),
         site_name=doc.sitename or _meta(tree, "og:site_name"),
         url=doc.url or url,
     )
@@ -114,11 +118,10 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
 # --------------------------------------------------------------------------- tree
 
 
-_LOWER_CLASS = f'translate(@class, "{string.ascii_uppercase}", "{string.ascii_lowercase}")'
+# XPath 1.0 has no lower-case(); translate() is slow, so match case-free word stems and let
+# the regex below confirm.
 _POPUP_XPATH = "//*[{}]".format(
-    " or ".join(
-        f'contains({_LOWER_CLASS}, "{w}")' for w in ("rollover", "tooltip", "popover", "hovercard")
-    )
+    " or ".join(f'contains(@class, "{w}")' for w in ("ollover", "ooltip", "opover", "overcard"))
 )
 _POPUP_CLASS = re.compile(r"(^|[\s_-])(rollover|tooltip|popover|hovercard)", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -478,10 +481,8 @@ def _jsonld_author(objects: list[dict[str, Any]]) -> str | None:
 # --------------------------------------------------------------------------- dates
 
 
-def _published(
-    tree: HtmlElement, objects: list[dict[str, Any]], fallback: str | None
-) -> str | None:
-    """ISO 8601 publication date, with its time of day when the page gives one."""
+def _stated_dates(tree: HtmlElement, objects: list[dict[str, Any]]) -> list[datetime | date]:
+    """Publication dates the page states in JSON-LD and meta tags, in order of trust."""
     candidates: list[str] = []
     for obj in objects:
         value = obj.get("datePublished")
@@ -492,13 +493,21 @@ def _published(
         if value:
             candidates.append(value)
     candidates += [str(v) for v in tree.xpath('//time[@itemprop="datePublished"]/@datetime')]
-    parsed = [p for p in map(parse_date, candidates) if p is not None]
-    with_time = [p for p in parsed if isinstance(p, datetime)]
-    if with_time:
-        return with_time[0].isoformat()
-    if fallback:
-        return fallback
-    return parsed[0].isoformat() if parsed else None
+    return [p for p in map(parse_date, candidates) if p is not None]
+
+
+def _published(
+    timed: datetime | None, found: str | None, stated: list[datetime | date]
+) -> str | None:
+    """ISO 8601 publication date, with its time of day when the page gives one.
+
+    A stated date with a time wins; then trafilatura's (htmldate's) day; then a stated day.
+    """
+    if timed is not None:
+        return timed.isoformat()
+    if found:
+        return found
+    return stated[0].isoformat() if stated else None
 
 
 def parse_date(value: str) -> datetime | date | None:
