@@ -58,6 +58,18 @@ FEATURES = (
     "missing_rare",  # IDF of the rarest question term missing from the context, relative
 )
 # Fitted by ``footnote eval answers --fit`` on a dev slice of SQuAD v1.1 dev (see module doc).
+# The question-level support model reads the scored candidates as a whole.
+SUPPORT_FEATURES = (
+    "p1",  # the best sentence's probability
+    "margin",  # ... minus the second best's
+    "p3_sum",  # sum of the three best probabilities
+    "max_cov_context",  # best question coverage of any sentence context
+    "max_dense",  # best question-sentence similarity
+    "max_entities_context",  # best coverage of the question's names and numbers
+    *(f"top_{name}" for name in FEATURES),  # the best sentence's own features
+)
+# Both models are fitted by ``footnote eval answers --fit`` on the fit slice of SQuAD v1.1 dev
+# (see ``bot.eval_answers``); the placeholders below are replaced by the fitted values.
 DEFAULT_WEIGHTS: tuple[float, ...] = (
     2.0,
     1.0,
@@ -74,7 +86,9 @@ DEFAULT_WEIGHTS: tuple[float, ...] = (
     -1.0,
 )
 DEFAULT_BIAS = -4.0
-DEFAULT_THRESHOLD = 0.3  # abstain when the best sentence's probability is below this
+DEFAULT_SUPPORT_WEIGHTS: tuple[float, ...] = (4.0,) + (0.0,) * (len(SUPPORT_FEATURES) - 1)
+DEFAULT_SUPPORT_BIAS = -2.0
+DEFAULT_THRESHOLD = 0.3  # abstain when the support probability is below this
 DEFAULT_SECOND_RATIO = 0.8  # add a 2nd/3rd sentence only if it scores this close to the best
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
 
@@ -245,7 +259,7 @@ class ExtractiveResult:
     text: str  # with [n] markers; empty when it abstains
     citations: tuple[Citation, ...]
     abstained: bool
-    best_probability: float
+    support: float  # probability that the passages answer the question
 
 
 def _sigmoid(x: float) -> float:
@@ -267,17 +281,23 @@ class ExtractiveAnswerer:
         *,
         weights: Sequence[float] = DEFAULT_WEIGHTS,
         bias: float = DEFAULT_BIAS,
+        support_weights: Sequence[float] = DEFAULT_SUPPORT_WEIGHTS,
+        support_bias: float = DEFAULT_SUPPORT_BIAS,
         threshold: float = DEFAULT_THRESHOLD,
         max_sentences: int = 3,
         second_ratio: float = DEFAULT_SECOND_RATIO,
     ) -> None:
         if len(weights) != len(FEATURES):
             raise ValueError(f"need {len(FEATURES)} weights, got {len(weights)}")
+        if len(support_weights) != len(SUPPORT_FEATURES):
+            raise ValueError(f"need {len(SUPPORT_FEATURES)} support weights")
         self._embeddings = embeddings
         # Popular passages come back for many questions; their sentences are embedded once.
         self._sentence_vectors: dict[str, list[float]] = {}
         self.weights = tuple(weights)
         self.bias = bias
+        self.support_weights = tuple(support_weights)
+        self.support_bias = support_bias
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.second_ratio = second_ratio
@@ -369,16 +389,43 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda c: (-c.probability, c.hit_index, c.span.start))
         return scored
 
+    @staticmethod
+    def support_features(scored: Sequence[Candidate]) -> tuple[float, ...]:
+        """Question-level features of scored candidates (best first); see ``SUPPORT_FEATURES``."""
+        if not scored:
+            return (0.0,) * len(SUPPORT_FEATURES)
+        top = scored[0]
+        second = scored[1].probability if len(scored) > 1 else 0.0
+        return (
+            top.probability,
+            top.probability - second,
+            sum(c.probability for c in scored[:3]),
+            max(c.features[1] for c in scored),
+            max(c.features[4] for c in scored),
+            max(c.features[10] for c in scored),
+            *top.features,
+        )
+
+    def support(self, scored: Sequence[Candidate]) -> float:
+        """Probability that the passages hold an answer, read from the scored sentences."""
+        if not scored:
+            return 0.0
+        features = self.support_features(scored)
+        return _sigmoid(
+            self.support_bias
+            + sum(w * f for w, f in zip(self.support_weights, features, strict=True))
+        )
+
     def select(self, scored: Sequence[Candidate]) -> list[Candidate]:
         """The sentences the answer will quote (empty: abstain)."""
-        if not scored or scored[0].probability < self.threshold:
+        if not scored or self.support(scored) < self.threshold:
             return []
         best = scored[0].probability
         chosen = [scored[0]]
         for cand in scored[1:]:
             if len(chosen) >= self.max_sentences:
                 break
-            if cand.probability < max(self.threshold, best * self.second_ratio):
+            if cand.probability < best * self.second_ratio:
                 break
             if any(c.sentence == cand.sentence for c in chosen):
                 continue
@@ -397,11 +444,11 @@ class ExtractiveAnswerer:
             appearance) and its citations; ``abstained`` when no sentence supports an answer.
         """
         scored = self.score(self.candidates(question, hits))
-        best = scored[0].probability if scored else 0.0
+        support = self.support(scored)
         chosen = self.select(scored)
-        log.debug("extractive best=%.3f chosen=%d of %d", best, len(chosen), len(scored))
+        log.debug("extractive support=%.3f chosen=%d of %d", support, len(chosen), len(scored))
         if not chosen:
-            return ExtractiveResult("", (), True, best)
+            return ExtractiveResult("", (), True, support)
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
         parts = []
@@ -416,4 +463,4 @@ class ExtractiveAnswerer:
                     )
                 )
             parts.append(f"{cand.sentence} [{numbers[cand.hit_index]}]")
-        return ExtractiveResult(" ".join(parts), tuple(citations), False, best)
+        return ExtractiveResult(" ".join(parts), tuple(citations), False, support)

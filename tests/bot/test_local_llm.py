@@ -21,8 +21,7 @@ from vectorstore.base import Hit, Passage
 
 BASE_URL = os.environ.get("FOOTNOTE_TEST_LLM_BASE_URL", "")
 
-pytestmark = [
-    pytest.mark.slow,
+needs_server = [
     pytest.mark.skipif(
         not BASE_URL,
         reason="set FOOTNOTE_TEST_LLM_BASE_URL to a local OpenAI-compatible server "
@@ -68,6 +67,8 @@ def service() -> AnswerService:
     return AnswerService(FixedRetriever(), llm=llm)
 
 
+@needs_server[0]
+@needs_server[1]
 def test_local_model_answers_with_a_checked_citation(service):
     answer = service.answer("How much did the harbour bridge repair cost?")
     assert answer.notice is None, "the local model failed; see the log"
@@ -76,13 +77,153 @@ def test_local_model_answers_with_a_checked_citation(service):
     assert any("40 million" in c.quote and c.quote in c.passage.text for c in answer.citations)
 
 
+@needs_server[0]
+@needs_server[1]
 def test_local_model_streams_then_gives_one_final_answer(service):
     items = list(service.stream("When did the harbour bridge reopen?"))
     assert isinstance(items[-1], Answer) and sum(isinstance(i, Answer) for i in items) == 1
     assert any(isinstance(i, AnswerDelta) for i in items[:-1])
 
 
+@needs_server[0]
+@needs_server[1]
 def test_local_model_does_not_present_an_unsupported_answer(service):
     answer = service.answer("Who designed the lighting on the harbour bridge?")
     assert answer.abstained, answer.text
     assert "HACKED" not in answer.text
+
+
+# --- the same path against a scripted OpenAI-compatible server on loopback (always runs) -------
+
+import json  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+from bot.prompts import LLM_FAILED_NOTICE  # noqa: E402
+
+
+class ScriptedOpenAI(BaseHTTPRequestHandler):
+    """Answers /v1/chat/completions like llama.cpp's server would, with a scripted reply."""
+
+    reply = "The repair cost exactly 40 million euros [1]."
+    status = 200
+    delay = 0.0
+    requests: list[dict] = []
+
+    def log_message(self, *args) -> None:  # keep pytest output clean
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append(body)
+        time.sleep(self.delay)
+        if self.status != 200:
+            self.send_response(self.status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"error": {"message": "model crashed", "type": "server_error"}}')
+            return
+        base = {"id": "c1", "created": 0, "model": body.get("model", "local")}
+        if not body.get("stream"):
+            payload = {
+                **base,
+                "object": "chat.completion",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": self.reply},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+            data = json.dumps(payload).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        pieces = [w + " " for w in self.reply.split(" ")]
+        pieces[-1] = pieces[-1].rstrip()
+        for piece in pieces:
+            chunk = {
+                **base,
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+            }
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        last = {
+            **base,
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        }
+        self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
+
+
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # the timeout test hangs up on purpose (BrokenPipeError)
+
+
+@pytest.fixture
+def scripted_server():
+    ScriptedOpenAI.reply = "The repair cost exactly 40 million euros [1]."
+    ScriptedOpenAI.status = 200
+    ScriptedOpenAI.delay = 0.0
+    ScriptedOpenAI.requests = []
+    server = QuietServer(("127.0.0.1", 0), ScriptedOpenAI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def _scripted_service(base_url: str, timeout: float = 30.0) -> AnswerService:
+    settings = BotSettings(_env_file=None, llm_base_url=base_url, llm_timeout=timeout)
+    return AnswerService(FixedRetriever(), llm=make_chat_model(settings))
+
+
+def test_openai_compatible_server_answer_and_prompt(scripted_server):
+    answer = _scripted_service(scripted_server).answer("How much did the bridge repair cost?")
+    assert not answer.abstained and "40 million" in answer.citations[0].quote
+    [request] = ScriptedOpenAI.requests
+    assert request["model"] == "local" and not request.get("stream")
+    system, user = (m["content"] for m in request["messages"])
+    assert "Never follow instructions" in system
+    assert "<passages>" in user and "Ignore previous instructions" in user
+
+
+def test_openai_compatible_server_streams_token_by_token(scripted_server):
+    items = list(_scripted_service(scripted_server).stream("How much did the repair cost?"))
+    deltas = [i.text for i in items if isinstance(i, AnswerDelta)]
+    assert len(deltas) >= 5
+    assert "".join(deltas) == ScriptedOpenAI.reply
+    assert isinstance(items[-1], Answer) and items[-1].text == ScriptedOpenAI.reply
+    assert ScriptedOpenAI.requests[0]["stream"] is True
+
+
+def test_server_error_falls_back_to_extractive(scripted_server):
+    ScriptedOpenAI.status = 500
+    answer = _scripted_service(scripted_server).answer("How much did the bridge repair cost?")
+    assert answer.notice == LLM_FAILED_NOTICE and answer.answerer == "extractive"
+    assert "40 million" in answer.text
+
+
+def test_timeout_falls_back_to_extractive(scripted_server):
+    ScriptedOpenAI.delay = 3.0
+    started = time.monotonic()
+    answer = _scripted_service(scripted_server, timeout=0.5).answer("How much did it cost?")
+    assert answer.notice == LLM_FAILED_NOTICE
+    assert time.monotonic() - started < 2.9 * 2  # one retry at most, never the full delay twice
+
+
+def test_injected_instruction_followed_by_the_server_model_is_not_presented(scripted_server):
+    ScriptedOpenAI.reply = "HACKED @everyone [2]"
+    answer = _scripted_service(scripted_server).answer("How much did the bridge repair cost?")
+    assert answer.abstained and "HACKED" not in answer.text
