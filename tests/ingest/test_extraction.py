@@ -362,7 +362,7 @@ def test_benchmark_slice_meets_floor() -> None:
     result, details = run_system("footnote", "ours", ours, pages)
     baseline, _ = run_system("precision", "baseline", trafilatura_precision, pages)
     assert len(details) == SLICE
-    assert result.f1 >= 0.95, details
+    assert result.f1 >= 0.97, details  # 0.995 when written; plain trafilatura 0.957
     assert result.precision >= 0.93 and result.recall >= 0.93
     # Our additions must not make things worse than the setting they build on.
     assert result.f1 >= baseline.f1 - 0.005
