@@ -3,8 +3,8 @@
 trafilatura does the heavy lifting (``favor_precision=True``, comments off: the best single
 setting on the Zyte benchmark). Around it:
 
-* the parsed tree is prepared first: elements the page hides are dropped, embedded tweets
-  are kept (trafilatura discards their "social" wrappers);
+* the parsed tree is prepared first: pop-up cards (hover bios with links) are dropped,
+  embedded tweets are kept (trafilatura discards their "social" wrappers);
 * a per-page check swaps in a second extraction (balanced mode), or JSON-LD ``articleBody``,
   when the precise one is only a stub of what the page clearly holds;
 * the text is cleaned line by line: a repeated headline, a date line above the body,
@@ -124,17 +124,10 @@ _POPUP_XPATH = "//*[{}]".format(
     " or ".join(f'contains(@class, "{w}")' for w in ("ollover", "ooltip", "opover", "overcard"))
 )
 _POPUP_CLASS = re.compile(r"(^|[\s_-])(rollover|tooltip|popover|hovercard)", re.I)
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
 def _prepare_tree(tree: HtmlElement) -> None:
-    """Drop what the page hides; unwrap embedded tweets so their text survives."""
-    for el in tree.xpath('//*[@hidden or @aria-hidden="true" or contains(@style, "none")]'):
-        if el.tag in ("html", "body"):
-            continue
-        hidden = el.get("hidden") is not None or el.get("aria-hidden") == "true"
-        if hidden or _HIDDEN_STYLE.search(el.get("style", "")):
-            _drop(el)
+    """Drop pop-up cards; unwrap embedded tweets so their text survives."""
     # Pop-up cards (e.g. a bio with links shown when hovering a name) are not prose; a
     # tooltip's own anchor term (no links or images inside) stays.
     for el in tree.xpath(_POPUP_XPATH):

@@ -238,6 +238,24 @@ def test_script_rendered_page_falls_back_to_jsonld_body() -> None:
     assert page.published == "2024-03-05T14:30:00+00:00"
 
 
+def test_hover_cards_dropped_and_tooltip_terms_kept() -> None:
+    card = (
+        '<span class="rollover-people-block"><img src="/p.jpg" alt=""><a href="/people/ann">'
+        'Ann Marie Example</a><a href="/story/1">Earlier story about the mayor\'s budget</a>'
+        "</span>"
+    )
+    first = BODY_PARAGRAPHS[0].replace(
+        "The county council",
+        f'The county council led by <a href="/people/ann">Ann Example</a>{card}',
+    )
+    term = '<span class="glossary-tooltip">pier</span>'
+    second = BODY_PARAGRAPHS[1].replace("steel span", f"steel span on a new {term}")
+    page = _extract(_article_page(paragraphs=[first, second, *BODY_PARAGRAPHS[2:]]))
+    assert "The county council led by Ann Example voted on Tuesday" in page.text
+    assert "Earlier story" not in page.text
+    assert "steel span on a new pier could carry" in page.text
+
+
 def test_embedded_tweet_is_kept() -> None:
     tweet = (
         '<div class="social-embed"><blockquote class="twitter-tweet"><p>The footbridge '
