@@ -293,9 +293,11 @@ _SECTION_END = re.compile(r"^\W*(tags|tagged|filed under|comments|\d+ comments)\
 _TEASER = re.compile(
     r"^\W{0,3}(?:"
     r"(?:related(?: posts?| stories| articles?| coverage| reading)?|read more|read also|"
-    r"also read|see more|see also|more from [\w .]+|more on this(?: story)?|more|also|"
-    r"don'?t miss|you may also like|you might also like|recommended(?: for you)?|most read\b.*)"
-    r"\s*(?::|\]|\||\W*$)"
+    r"also read|see more|see also|more from [\w ]{1,30}|more on this(?: story)?|more|also|"
+    r"don'?t miss|you may also like|you might also like|recommended(?: for you)?|"
+    r"most read [\w ]{1,30})"
+    # a header ends the line (an ellipsis at most) or introduces a link with ":", "]" or "|"
+    r"\s*(?::|\]|\||(?:\.\.\.|…)?\s*$)"
     r"|also on [\w-]+(?:\.[\w-]+)+\b"
     r")",
     re.I,

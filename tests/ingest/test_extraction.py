@@ -292,6 +292,7 @@ def test_clean_text_keeps_ordinary_text() -> None:
         [
             "At 10:30 on 5 March 2024 the bridge was closed.",
             *BODY_PARAGRAPHS,
+            "More from the council meeting is expected when the budget is published.",
             "The mayor announced the decision on Twitter after the vote.",
             "The residents' association will explain the plans in its next newsletter.",
             "The designer has accused a rival firm of copyright infringement over the drawings.",
