@@ -91,6 +91,17 @@ def rewrite_heuristic(question: str, history: Sequence[Turn]) -> str:
     return f"{core} ({' '.join(picked)})"
 
 
+_CONTEXT_SUFFIX = re.compile(r"^(?P<core>.*\S)\s+\((?P<context>[^()]*)\)$", re.S)
+
+
+def split_context(question: str) -> tuple[str, str]:
+    """``(question, context words)`` of a heuristic rewrite; ``(question, "")`` otherwise."""
+    match = _CONTEXT_SUFFIX.match(question.strip())
+    if match is None or not match.group("core").rstrip().endswith("?"):
+        return question, ""
+    return match.group("core"), match.group("context")
+
+
 def _clean_rewrite(text: str) -> str:
     line = next((x for x in text.strip().splitlines() if x.strip()), "")
     line = re.sub(r"^(standalone question|question)\s*:\s*", "", line.strip(), flags=re.I)

@@ -18,6 +18,10 @@ from vectorstore.errors import ConfigError, QuestionRejected, VectorStoreUnavail
 from vectorstore.memory import InMemoryArticleStore
 
 
+def service(store, **kwargs) -> AnswerService:
+    return AnswerService(DenseRetriever(store), embeddings=store.embeddings, **kwargs)
+
+
 class DenseRetriever:
     """A tiny retriever over ``store.search`` (the production one is hybrid)."""
 
@@ -34,8 +38,8 @@ class DownRetriever:
 
 
 @pytest.fixture
-def store(fake_embeddings):
-    store = InMemoryArticleStore(fake_embeddings)
+def store(real_embeddings):
+    store = InMemoryArticleStore(real_embeddings)
     texts = {
         "bridge": "The harbour bridge repair cost 40 million euros. It reopened in October.",
         "ferry": "The shuttle ferry carried 1.3 million passengers during the closure.",
@@ -51,7 +55,7 @@ def store(fake_embeddings):
 
 
 def test_extractive_answer_through_the_service(store):
-    svc = AnswerService(DenseRetriever(store), top_k=2)
+    svc = service(store, top_k=2)
     answer = svc.answer("How much did the harbour bridge repair cost?")
     assert svc.answerer_name == "extractive"
     assert not answer.abstained
@@ -61,14 +65,14 @@ def test_extractive_answer_through_the_service(store):
 
 
 def test_stream_without_llm_yields_the_text_then_the_answer(store):
-    items = list(AnswerService(DenseRetriever(store)).stream("How much did the repair cost?"))
+    items = list(service(store).stream("How much did the repair cost?"))
     assert [type(i) for i in items] == [AnswerDelta, Answer]
     assert items[0].text == items[1].text
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 501])
 def test_empty_or_too_long_questions_are_rejected(store, question):
-    svc = AnswerService(DenseRetriever(store), max_question_chars=500)
+    svc = service(store, max_question_chars=500)
     with pytest.raises(QuestionRejected):
         svc.answer(question)
     with pytest.raises(QuestionRejected):
@@ -76,7 +80,7 @@ def test_empty_or_too_long_questions_are_rejected(store, question):
 
 
 def test_a_question_at_the_limit_is_accepted(store):
-    svc = AnswerService(DenseRetriever(store), max_question_chars=50)
+    svc = service(store, max_question_chars=50)
     assert svc.answer("What did the ferry carry during the closure? " + "x" * 4).question
 
 
@@ -97,16 +101,14 @@ def _zero():
 
 
 def test_unsupported_question_abstains_with_closest_sources(store):
-    answer = AnswerService(DenseRetriever(store), top_k=2).answer(
-        "Who composed the national anthem of Peru?"
-    )
+    answer = service(store, top_k=2).answer("Who composed the national anthem of Peru?")
     assert answer.abstained
     assert len(answer.sources) == 2
     assert "don't contain" in answer.text
 
 
 def test_search_returns_ranked_hits(store):
-    hits = AnswerService(DenseRetriever(store)).search("ferry passengers", k=1)
+    hits = service(store).search("ferry passengers", k=1)
     assert len(hits) == 1
 
 
@@ -145,9 +147,7 @@ def test_standalone_questions_are_left_alone():
 
 
 def test_follow_up_through_the_service_records_the_standalone_question(store):
-    answer = AnswerService(DenseRetriever(store), top_k=2).answer(
-        "and when did it reopen?", history=HISTORY
-    )
+    answer = service(store, top_k=2).answer("and when did it reopen?", history=HISTORY)
     assert answer.question == "and when did it reopen?"
     assert "bridge" in answer.standalone_question and "reopen" in answer.standalone_question
 

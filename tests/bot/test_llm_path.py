@@ -165,8 +165,12 @@ def test_model_saying_the_passages_do_not_contain_it_abstains():
 
 
 @pytest.mark.parametrize("streaming", [False, True])
-def test_llm_failure_falls_back_to_extractive_with_notice(streaming, caplog):
-    svc = AnswerService(FixedRetriever([BRIDGE, FERRY]), llm=BrokenModel(messages=iter([])))
+def test_llm_failure_falls_back_to_extractive_with_notice(streaming, caplog, real_embeddings):
+    svc = AnswerService(
+        FixedRetriever([BRIDGE, FERRY]),
+        llm=BrokenModel(messages=iter([])),
+        fallback=ExtractiveAnswerer(real_embeddings),
+    )
     if streaming:
         items = list(svc.stream(QUESTION))
         answer = items[-1]

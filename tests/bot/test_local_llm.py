@@ -184,9 +184,9 @@ def scripted_server():
     server.server_close()
 
 
-def _scripted_service(base_url: str, timeout: float = 30.0) -> AnswerService:
+def _scripted_service(base_url: str, timeout: float = 30.0, embeddings=None) -> AnswerService:
     settings = BotSettings(_env_file=None, llm_base_url=base_url, llm_timeout=timeout)
-    return AnswerService(FixedRetriever(), llm=make_chat_model(settings))
+    return AnswerService(FixedRetriever(), llm=make_chat_model(settings), embeddings=embeddings)
 
 
 def test_openai_compatible_server_answer_and_prompt(scripted_server):
@@ -208,9 +208,11 @@ def test_openai_compatible_server_streams_token_by_token(scripted_server):
     assert ScriptedOpenAI.requests[0]["stream"] is True
 
 
-def test_server_error_falls_back_to_extractive(scripted_server):
+def test_server_error_falls_back_to_extractive(scripted_server, real_embeddings):
     ScriptedOpenAI.status = 500
-    answer = _scripted_service(scripted_server).answer("How much did the bridge repair cost?")
+    answer = _scripted_service(scripted_server, embeddings=real_embeddings).answer(
+        "How much did the bridge repair cost?"
+    )
     assert answer.notice == LLM_FAILED_NOTICE and answer.answerer == "extractive"
     assert "40 million" in answer.text
 
