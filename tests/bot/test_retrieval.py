@@ -256,18 +256,34 @@ def _long_article_store(embeddings) -> InMemoryArticleStore:
     return store
 
 
-def test_per_article_cap_demotes_further_passages(real_embeddings) -> None:
+def test_hard_per_article_cap_demotes_further_passages(real_embeddings) -> None:
     store = _long_article_store(real_embeddings)
-    uncapped = HybridRetriever(store, max_per_article=None).retrieve("city budget figures", k=5)
+    query = "city budget figures"
+    uncapped = HybridRetriever(store, max_per_article=None).retrieve(query, k=5)
     assert _articles(uncapped).count("long") >= 3  # the situation the cap exists for
-    capped = HybridRetriever(store, max_per_article=2).retrieve("city budget figures", k=5)
+    hard = HybridRetriever(store, max_per_article=2, over_cap_decay=0.0)
+    capped = hard.retrieve(query, k=5)
     assert _articles(capped).count("long") == 2
     assert len(capped) == 5
     # with a filter leaving one article only, the demoted passages still fill k
-    only = HybridRetriever(store, max_per_article=2).retrieve(
-        "city budget figures", k=4, filters=SearchFilters(sources=("Harbour Gazette",))
-    )
+    only = hard.retrieve(query, k=4, filters=SearchFilters(sources=("Harbour Gazette",)))
     assert len(only) == 4
+
+
+def test_soft_per_article_cap_decays_each_further_passage(real_embeddings) -> None:
+    store = _long_article_store(real_embeddings)
+    query = "city budget figures"
+    plain = HybridRetriever(store, max_per_article=None).retrieve(query, k=9)
+    assert len(plain) == 9
+    expected: dict[str, float] = {}
+    seen: dict[str, int] = {}
+    for hit in plain:
+        n = seen[hit.passage.article_id] = seen.get(hit.passage.article_id, 0) + 1
+        expected[hit.passage.id] = hit.score * 0.8 ** max(0, n - 2)
+    soft = HybridRetriever(store, max_per_article=2, over_cap_decay=0.8).retrieve(query, k=9)
+    assert {h.passage.id: h.score for h in soft} == pytest.approx(expected)
+    assert [h.score for h in soft] == sorted((h.score for h in soft), reverse=True)
+    assert _articles(soft)[:5].count("long") < _articles(plain)[:5].count("long")
 
 
 def test_prefer_recent_lifts_a_newer_near_duplicate(real_embeddings) -> None:
