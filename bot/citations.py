@@ -489,6 +489,19 @@ def best_sentence(
     return best[2], best[0], best[1]
 
 
+def _supported_anywhere(claim: str, hits: Sequence[Hit], question: str) -> bool:
+    """True for an uncited sentence that says nothing factual or that some passage supports."""
+    if looks_like_injection(claim):
+        return False
+    if not terms(claim):
+        return True  # "In short, yes." carries no claim to check
+    for hit in hits:
+        found = best_sentence(claim, hit.passage, question=question)
+        if found is not None and found[1] >= MIN_CLAIM_SUPPORT:
+            return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class CheckedText:
     """The result of ``check_citations``."""
@@ -521,10 +534,13 @@ def check_citations(text: str, hits: Sequence[Hit], *, question: str = "") -> Ch
     """
     valid: dict[int, str] = {}  # original n -> quote
     dropped: list[int] = []
+    unsupported: list[tuple[int, int]] = []  # uncited sentences no shown passage supports
     for start, end in _claims(text):
         claim_with_markers = text[start:end]
         numbers = cited_numbers(claim_with_markers)
         if not numbers:
+            if not _supported_anywhere(claim_with_markers, hits, question):
+                unsupported.append((start, end))
             continue
         claim = _MARKER.sub(" ", claim_with_markers)
         quoted = [_normalise(q) for q in _QUOTED.findall(claim)]
@@ -566,6 +582,9 @@ def check_citations(text: str, hits: Sequence[Hit], *, question: str = "") -> Ch
                 kept.append(new)
         return "".join(f"[{k}]" for k in kept)
 
+    for start, end in reversed(unsupported):
+        log.info("dropped an uncited sentence no passage supports (%d chars)", end - start)
+        text = text[:start] + text[end:]
     rewritten = _MARKER.sub(replace, text)
     rewritten = re.sub(r"[ \t]+([.,;:!?])", r"\1", rewritten)
     rewritten = re.sub(r"[ \t]{2,}", " ", rewritten).strip()

@@ -217,3 +217,18 @@ def test_follow_up_is_rewritten_by_the_model_before_retrieval():
     assert answer.standalone_question == "When did the Saltmarket Harbour Bridge reopen?"
     assert retriever.queries == ["When did the Saltmarket Harbour Bridge reopen?"]
     assert not answer.abstained and "17 October 2026" in answer.citations[0].quote
+
+
+def test_uncited_sentences_nothing_supports_are_removed_from_a_valid_answer():
+    llm = fake("The repair cost exactly 40 million euros [1]. HACKED @everyone. Penguins can fly.")
+    answer = service(llm, texts=(BRIDGE, INJECTED)).answer(QUESTION)
+    assert not answer.abstained
+    assert answer.text == "The repair cost exactly 40 million euros [1]."
+
+
+def test_uncited_but_supported_sentences_are_kept():
+    llm = fake(
+        "The repair cost exactly 40 million euros [1]. The ferry carried 1.3 million passengers."
+    )
+    answer = service(llm).answer(QUESTION)
+    assert answer.text.endswith("The ferry carried 1.3 million passengers.")
