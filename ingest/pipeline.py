@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 LOCK_FILE = "ingest.lock"
 DIRTY_FILE = "ingest-running.json"  # present while a writing run is in progress (or was killed)
-INDEX_BATCH_PASSAGES = 64  # passages handed to index() at once (whole articles per batch)
+INDEX_BATCH_PASSAGES = 256  # passages per index() call: whole articles; bigger = less padding
 SQL_CHUNK = 500  # keys per record-manager query (SQLite's bound-parameter limit)
 
 
