@@ -395,6 +395,8 @@ def fit_extractive(
         if case.answerable and any(case.labels):
             rows.extend(c.features for c in case.candidates)
             labels.extend(1.0 if label else 0.0 for label in case.labels)
+    if not rows or len(set(labels)) < 2:
+        raise ValueError("too few questions to fit: need answerable questions with answers found")
     weights, bias = _logistic_regression(np.asarray(rows, dtype=float), np.asarray(labels))
     ranker = _EA(weights=weights, bias=bias)
     q_rows, q_labels = [], []
@@ -402,6 +404,8 @@ def fit_extractive(
         if case.candidates:
             q_rows.append(ranker.support_features(ranker.score(case.candidates)))
             q_labels.append(1.0 if case.answerable else 0.0)
+    if len(set(q_labels)) < 2:
+        raise ValueError("too few questions to fit: need answerable and unanswerable ones")
     s_weights, s_bias = _logistic_regression(np.asarray(q_rows, dtype=float), np.asarray(q_labels))
     model = _EA(weights=weights, bias=bias, support_weights=s_weights, support_bias=s_bias)
     prepared_fit = _prepare(model, fit)
@@ -414,8 +418,8 @@ def fit_extractive(
             objective = m["accuracy"] + m["refusal_rate_unanswerable"]
             if best is None or objective > best[0] + 1e-9:
                 best = (objective, float(threshold), ratio)
-    if best is None:
-        raise ValueError("no threshold meets the false-refusal cap on the fit slice")
+    if best is None:  # nothing meets the cap: refuse as little as the grid allows
+        best = (0.0, 0.05, 1.0)
     _, threshold, ratio = best
     return FitResult(
         weights=tuple(weights),
@@ -511,8 +515,12 @@ def run_eval(
     if fit:
         pool = load_questions(dataset)[: 2 * limit]
         cases = list(fit_cases(extractive, retriever, pool, k=settings.top_k))
-        result = fit_extractive(extractive, cases, {q.id: q.answers for q in pool})
-        report["fit"] = asdict(result)
+        try:
+            result = fit_extractive(extractive, cases, {q.id: q.answers for q in pool})
+        except ValueError as exc:
+            report["fit"] = {"error": str(exc)}
+        else:
+            report["fit"] = asdict(result)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"{_slug(dataset.name)}-{_slug(answerer)}"
     (out_dir / f"eval-answers-{name}.json").write_text(
@@ -547,7 +555,9 @@ def markdown_report(report: dict[str, Any]) -> str:
         f"| seconds per question | {ans['seconds_per_question']:.3f} |",
     ]
     fit = report.get("fit")
-    if fit:
+    if fit and "error" in fit:
+        lines += ["", f"Extractive fit: not done ({fit['error']})."]
+    elif fit:
         lines += [
             "",
             "## Extractive fit",

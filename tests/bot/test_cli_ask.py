@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.extractive import FEATURES, SUPPORT_FEATURES
 from tests.conftest import EXAMPLES_DIR, free_port
 
 pytestmark = pytest.mark.slow
@@ -161,6 +162,20 @@ def test_eval_answers_writes_reports(env, tmp_path):
     assert report["answerable"]["questions"] >= 1
     assert (out / "eval-answers-tiny-squad-extractive.json").is_file()
     assert "answer accuracy" in (out / "eval-answers-tiny-squad-extractive.md").read_text()
+
+
+def test_eval_answers_fit_reports_fitted_models(env, tmp_path):
+    dataset = _tiny_dataset(tmp_path / "tiny-squad")
+    out = tmp_path / "results"
+    args = ("eval", "answers", "--dataset", str(dataset), "--limit", "20", "--json", "--fit")
+    result = run(*args, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    fit = json.loads(result.stdout)["fit"]
+    assert len(fit["weights"]) == len(FEATURES)
+    assert len(fit["support_weights"]) == len(SUPPORT_FEATURES)
+    assert 0 < fit["threshold"] < 1
+    assert fit["report_metrics"]["answerable"] >= 1
+    assert "Extractive fit" in (out / "eval-answers-tiny-squad-extractive.md").read_text()
 
 
 ARTICLES = {
