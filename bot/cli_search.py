@@ -221,6 +221,7 @@ def eval_retrieval(
         "lexical_weight": retriever.lexical_weight,
         "candidates": f"{retriever.dense_candidates} dense + {retriever.lexical_candidates} BM25",
         "max_per_article": retriever.max_per_article,
+        "over_cap_decay": retriever.over_cap_decay,
         "bm25_tokenizer": retriever.lexical.tokenizer.version,
         "seconds": round(seconds, 1),
         "hit": "a top-k passage from the gold article that contains a gold answer string",
