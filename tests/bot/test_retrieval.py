@@ -484,4 +484,5 @@ def test_hybrid_on_a_squad_slice(tmp_path: Path, real_embeddings) -> None:
     assert hybrid["n"] == len(questions) >= 100
     for metric in ("hits@5", "hits@10", "mrr@10"):
         assert hybrid[metric] >= max(dense[metric], bm25[metric]) - 0.01, (metric, results)
-    assert hybrid["hits@5"] >= 0.9 and hybrid["mrr@10"] >= 0.75, results
+    # measured here: hybrid 0.971 / 0.933, dense 0.956 / 0.822, BM25 0.941 / 0.909
+    assert hybrid["hits@5"] >= 0.93 and hybrid["mrr@10"] >= 0.85, results
