@@ -123,7 +123,7 @@ def is_hit(hit: Hit, question: Question, article_urls: Mapping[str, str]) -> boo
 def _rankers(retriever: Retriever, k: int) -> Callable[[str], dict[str, list[Hit]]]:
     modes = getattr(retriever, "retrieve_modes", None)
     if callable(modes):
-        return lambda query: modes(query, k)  # type: ignore[no-any-return]
+        return lambda query: modes(query, k)
     return lambda query: {"retriever": retriever.retrieve(query, k)}
 
 

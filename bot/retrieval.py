@@ -79,7 +79,7 @@ def _load_stemmer() -> Callable[[list[str]], list[str]] | None:
     except ImportError:
         return None
     stemmer = Stemmer.Stemmer("english")
-    return stemmer.stemWords  # type: ignore[no-any-return]
+    return stemmer.stemWords
 
 
 class Tokenizer:
