@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 EX_CONFIG = 78
 CHAT_HISTORY_TURNS = 10
 DEFAULT_EVAL_LIMIT = 300
+SNIPPET_CHARS = 160
 
 
 # --- JSON shapes (documented in the README; the eval scripts depend on them) -------------------
@@ -79,12 +80,20 @@ def render_text(answer: Answer) -> str:
             lines.append(f'    "{c.quote}"')
     elif answer.sources:
         lines.append("Closest sources:")
-        for rank, hit in enumerate(answer.sources, start=1):
+        seen: set[str] = set()
+        for hit in answer.sources:
             p = hit.passage
+            if p.article_id in seen:  # one line per article; its best passage first
+                continue
+            seen.add(p.article_id)
             meta = ", ".join(x for x in (p.source, (p.published or "")[:10]) if x)
-            lines.append(f"{rank}. {p.title}" + (f" ({meta})" if meta else ""))
+            lines.append(f"- {p.title}" + (f" ({meta})" if meta else ""))
             if p.url:
                 lines.append(f"    {p.url}")
+            snippet = " ".join(p.text.split())
+            lines.append(
+                f"    {snippet[:SNIPPET_CHARS]}{'…' if len(snippet) > SNIPPET_CHARS else ''}"
+            )
     if answer.notice:
         lines += ["", f"Note: {answer.notice}"]
     return "\n".join(lines).rstrip()

@@ -48,6 +48,7 @@ def test_cited_answer_with_verbatim_quote(sample_services):
     [
         ("How many passengers can the Aurora carry?", "150 passengers"),
         ("When does the 24-hour library pilot start?", "5 January 2027"),
+        ("How much money did Kelpwave raise?", "12 million euros"),
     ],
 )
 def test_other_answerable_questions(sample_services, question, expected):
