@@ -24,6 +24,7 @@ How a run keeps the store exact:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -451,54 +452,72 @@ def run_ingest(
             f"another ingestion run is in progress (lock {lock_path} is held); "
             "try again later or pass --wait SECONDS"
         ) from exc
-    progress = _Progress(on_progress, show_progress)
-    try:
-        if store is None:
-            store = open_store(settings, rebuild=rebuild and not dry_run)
-        records = open_record_manager(settings)
-        run = _Run(settings, store, records, dry_run=dry_run, rebuild=rebuild, progress=progress)
-        dirty = _dirty_path(settings)
-        interrupted = dirty.exists()
-        if dry_run:
-            if interrupted:
-                log.warning("the previous run was interrupted; the next real run repairs it")
-            if rebuild:
-                run.start_over()
-            run.ingest_sources(sources)
-            if rebuild:
-                run.report.deleted += len(run.rebuild_stored_articles - run.seen_ids)
-        else:
-            _mark_dirty(settings)
-            if rebuild:
-                run.start_over()
-            elif interrupted and run.reconcile():
-                run.changed_store = True
-            run.ingest_sources(sources)
-        report = run.report
-        report.seconds = time.perf_counter() - started
-        if not dry_run:
-            _write_run_state(
-                settings,
-                store,
-                sources,
-                report,
-                new_generation=run.changed_store or interrupted or rebuild,
-            )
-            dirty.unlink(missing_ok=True)
-        log.info(
-            "ingest done%s: added=%d updated=%d skipped=%d deleted=%d failed=%d in %.1fs",
-            " (dry run)" if dry_run else "",
-            report.added,
-            report.updated,
-            report.skipped,
-            report.deleted,
-            report.failed,
-            report.seconds,
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(lock.release)
+        progress = _Progress(on_progress, show_progress)
+        cleanup.callback(progress.close)
+        if show_progress:  # log lines go above the bars instead of through them
+            from tqdm.contrib.logging import logging_redirect_tqdm
+
+            cleanup.enter_context(logging_redirect_tqdm())
+        return _locked_run(
+            sources, settings, store, progress, dry_run=dry_run, rebuild=rebuild, started=started
         )
-        return report
-    finally:
-        progress.close()
-        lock.release()
+
+
+def _locked_run(
+    sources: Sequence[str],
+    settings: IngestSettings,
+    store: ArticleStore | None,
+    progress: _Progress,
+    *,
+    dry_run: bool,
+    rebuild: bool,
+    started: float,
+) -> IngestReport:
+    if store is None:
+        store = open_store(settings, rebuild=rebuild and not dry_run)
+    records = open_record_manager(settings)
+    run = _Run(settings, store, records, dry_run=dry_run, rebuild=rebuild, progress=progress)
+    dirty = _dirty_path(settings)
+    interrupted = dirty.exists()
+    if dry_run:
+        if interrupted:
+            log.warning("the previous run was interrupted; the next real run repairs it")
+        if rebuild:
+            run.start_over()
+        run.ingest_sources(sources)
+        if rebuild:
+            run.report.deleted += len(run.rebuild_stored_articles - run.seen_ids)
+    else:
+        _mark_dirty(settings)
+        if rebuild:
+            run.start_over()
+        elif interrupted and run.reconcile():
+            run.changed_store = True
+        run.ingest_sources(sources)
+    report = run.report
+    report.seconds = time.perf_counter() - started
+    if not dry_run:
+        _write_run_state(
+            settings,
+            store,
+            sources,
+            report,
+            new_generation=run.changed_store or interrupted or rebuild,
+        )
+        dirty.unlink(missing_ok=True)
+    log.info(
+        "ingest done%s: added=%d updated=%d skipped=%d deleted=%d failed=%d in %.1fs",
+        " (dry run)" if dry_run else "",
+        report.added,
+        report.updated,
+        report.skipped,
+        report.deleted,
+        report.failed,
+        report.seconds,
+    )
+    return report
 
 
 def _write_run_state(
