@@ -338,3 +338,22 @@ def test_server_mode(chroma_server, corpus: Path, tmp_path: Path, real_embedding
     assert status.articles == 2 and status.store == f"server {host}:{port}"
     assert status.sources == ((str(corpus), 2),)
     assert not (Path(settings.data_dir) / "chroma").exists()  # nothing embedded locally
+
+
+def test_progress_bars_on_stderr_with_the_in_memory_fake(corpus, settings, fake_embeddings, capsys):
+    from vectorstore.memory import InMemoryArticleStore
+
+    fake = InMemoryArticleStore(fake_embeddings)
+    report = run_ingest([str(corpus)], settings, store=fake, show_progress=True)
+    assert report.added == 3 and fake.count() == report.passages_added
+    captured = capsys.readouterr()
+    assert "articles" in captured.err and "passages" in captured.err and "3" in captured.err
+    assert captured.out == ""
+    quiet = run_ingest([str(corpus)], settings, store=fake)
+    assert quiet.skipped == 3 and capsys.readouterr().err == ""
+
+
+def test_configured_sources_reads_the_sources_file(corpus: Path, tmp_path: Path) -> None:
+    (tmp_path / "sources.toml").write_text('sources = ["corpus", "https://x.example/feed.rss"]\n')
+    settings = IngestSettings(_env_file=None)  # cwd is tmp_path
+    assert pipeline.configured_sources(settings) == [str(corpus), "https://x.example/feed.rss"]
