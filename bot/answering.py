@@ -223,7 +223,7 @@ class AnswerService:
         self, asked: str, standalone: str, hits: Sequence[Hit], *, notice: str | None
     ) -> Answer:
         result = self._extractive.compose(standalone, hits)
-        extra = {"support": round(result.support, 4)}
+        extra: dict[str, object] = {"support": round(result.support, 4)}
         if result.abstained:
             return self._abstention(
                 asked, standalone, hits, ExtractiveAnswerer.name, notice=notice, **extra

@@ -440,7 +440,7 @@ MIN_CLAIM_SUPPORT = 0.34
 
 def cited_numbers(text: str) -> list[int]:
     """Every ``n`` cited in ``text`` (``[2]``, ``[1, 3]``), in order, with repeats."""
-    found = []
+    found: list[int] = []
     for match in _MARKER.finditer(text):
         found.extend(int(x) for x in re.split(r"\s*[,;]\s*", match.group(1)))
     return found

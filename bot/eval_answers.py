@@ -390,7 +390,8 @@ def fit_extractive(
 
     fit = [c for c in cases if slice_of(c.question_id) == "fit"]
     report = [c for c in cases if slice_of(c.question_id) == "report"]
-    rows, labels = [], []
+    rows: list[tuple[float, ...]] = []
+    labels: list[float] = []
     for case in fit:
         if case.answerable and any(case.labels):
             rows.extend(c.features for c in case.candidates)
@@ -399,7 +400,8 @@ def fit_extractive(
         raise ValueError("too few questions to fit: need answerable questions with answers found")
     weights, bias = _logistic_regression(np.asarray(rows, dtype=float), np.asarray(labels))
     ranker = _EA(weights=weights, bias=bias)
-    q_rows, q_labels = [], []
+    q_rows: list[tuple[float, ...]] = []
+    q_labels: list[float] = []
     for case in fit:
         if case.candidates:
             q_rows.append(ranker.support_features(ranker.score(case.candidates)))

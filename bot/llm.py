@@ -6,7 +6,7 @@ OpenAI-compatible servers (vLLM, llama.cpp's server, LM Studio, gateways) are re
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vectorstore.errors import ConfigError
 
@@ -88,7 +88,7 @@ def make_chat_model(settings: BotSettings) -> BaseChatModel | None:
     _require(module, extra or None, f"FOOTNOTE_LLM={spec}")
     from langchain.chat_models import init_chat_model
 
-    kwargs: dict[str, object] = {
+    kwargs: dict[str, Any] = {
         "temperature": settings.llm_temperature,
         "timeout": settings.llm_timeout,
     }
@@ -99,7 +99,7 @@ def make_chat_model(settings: BotSettings) -> BaseChatModel | None:
     except (ValueError, ImportError) as exc:
         raise ConfigError(f"cannot set up FOOTNOTE_LLM={spec}: {exc}") from exc
     log.info("LLM: %s via init_chat_model", spec)
-    return model  # type: ignore[return-value]
+    return model
 
 
 def model_name(llm: BaseChatModel) -> str:
