@@ -1,4 +1,4 @@
-"""Shared fixtures: real embedding model, real Chroma (embedded and a ``chroma run`` server), fakes."""
+"""Shared fixtures: real embedding model, real Chroma (embedded and a server), fakes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see vectorstore/embeddings.py
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = REPO_ROOT / "examples"

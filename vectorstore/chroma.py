@@ -52,8 +52,10 @@ def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
                 return chromadb.EphemeralClient(settings=chroma_settings)
             case "persistent":
                 settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                # Chroma caches embedded clients by path string: resolve it, or two working
+                # directories with the same relative data dir would share one database.
                 return chromadb.PersistentClient(
-                    path=str(settings.chroma_dir), settings=chroma_settings
+                    path=str(settings.chroma_dir.resolve()), settings=chroma_settings
                 )
     except (ValueError, ConnectionError, OSError) as exc:
         where = (
