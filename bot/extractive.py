@@ -72,52 +72,53 @@ SUPPORT_FEATURES = (
     *(f"top_{name}" for name in FEATURES),  # the best sentence's own features
 )
 # Both models were fitted with ``bot.eval_answers.fit_extractive`` on the fit slice of 1,000
-# SQuAD v1.1 dev questions (hybrid retrieval, top 6), with the false-refusal cap at 0.15. On the
-# other slice (508 answerable, 430 on-topic unanswerable questions): answer accuracy
-# 0.750, false refusals 0.138, refusals on unanswerable questions 0.721.
+# SQuAD v1.1 dev questions (corpus ingested by ``footnote-ingest``, hybrid retrieval, top 6), with
+# the false-refusal cap at 0.15. On the other slice (508 answerable, 407 on-topic unanswerable
+# questions): answer accuracy 0.781, false refusals 0.140, refusals on unanswerable
+# questions 0.769.
 DEFAULT_WEIGHTS: tuple[float, ...] = (
-    1.0470,
-    0.5305,
-    -0.2564,
-    1.5135,
-    2.5950,
-    0.1652,
-    -0.8407,
-    -0.6949,
-    1.7626,
-    0.2005,
-    0.0025,
-    0.2094,
-    0.2132,
-    1.5860,
-    0.8359,
+    0.9431,
+    0.1665,
+    -0.5064,
+    1.2626,
+    2.8455,
+    0.1207,
+    -0.8669,
+    -0.5233,
+    1.6137,
+    0.2639,
+    0.1148,
+    0.4341,
+    0.1604,
+    1.6975,
+    0.9739,
 )
-DEFAULT_BIAS = -6.2113
+DEFAULT_BIAS = -6.4314
 DEFAULT_SUPPORT_WEIGHTS: tuple[float, ...] = (
-    0.6264,
-    1.4742,
-    -0.0828,
-    1.2578,
-    5.1247,
-    0.7029,
-    -0.6620,
-    -0.4864,
-    -0.1129,
-    0.5008,
-    0.7708,
-    -0.1125,
-    -0.2419,
-    -0.0835,
-    -0.9335,
-    0.0352,
-    0.7267,
-    0.1186,
-    0.2551,
-    1.4064,
-    1.6163,
+    1.1377,
+    1.3695,
+    -0.2277,
+    1.2354,
+    3.0414,
+    0.2448,
+    0.1209,
+    0.3430,
+    0.3622,
+    0.7080,
+    1.9464,
+    -0.1123,
+    -0.2761,
+    -1.7012,
+    0.1941,
+    0.1443,
+    0.4792,
+    1.1160,
+    0.9737,
+    0.7622,
+    1.1673,
 )
-DEFAULT_SUPPORT_BIAS = -6.0658
-DEFAULT_THRESHOLD = 0.41  # abstain when the support probability is below this
+DEFAULT_SUPPORT_BIAS = -7.1446
+DEFAULT_THRESHOLD = 0.46  # abstain when the support probability is below this
 DEFAULT_SECOND_RATIO = 0.5  # a 2nd/3rd sentence must score this share of the best
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
 
