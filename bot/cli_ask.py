@@ -132,6 +132,20 @@ def load_services(settings: BotSettings | None = None) -> Services:
         raise click.ClickException(str(exc)) from exc
 
 
+def warn_if_empty(services: Services) -> None:
+    """Say on stderr when there is nothing to answer from (a fresh install, a wrong data dir)."""
+    try:
+        empty = services.store.count() == 0
+    except FootnoteError:
+        return  # the command itself will report the store error
+    if empty:
+        click.echo(
+            f"Warning: the corpus in {services.settings.data_dir} is empty; ingest articles "
+            "first, e.g. `footnote-ingest examples/corpus`.",
+            err=True,
+        )
+
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][0-9:.+\-Z]+)?$")
 
 
@@ -170,6 +184,7 @@ def ask(
     """
     filters = make_filters(sources, after, before)
     services = load_services()
+    warn_if_empty(services)
     if question != "-":
         try:
             answer = services.answers.answer(question, filters=filters)
@@ -216,6 +231,7 @@ def chat(sources: tuple[str, ...], after: str | None, before: str | None) -> Non
 
     filters = make_filters(sources, after, before)
     services = load_services()
+    warn_if_empty(services)
     history: list[Turn] = []
     click.echo(
         f"Footnote chat ({services.answers.answerer_name}). Ask away; /exit to quit, /new to "

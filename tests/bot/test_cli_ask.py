@@ -109,6 +109,14 @@ def test_source_filter_excludes_other_publishers(env):
     assert all("Harbour bridge" not in s["title"] for s in payload["sources"])
 
 
+def test_empty_corpus_answers_with_a_hint(monkeypatch, tmp_path):
+    monkeypatch.setenv("FOOTNOTE_DATA_DIR", str(tmp_path / "fresh"))
+    result = run("ask", BRIDGE_Q, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["abstained"] is True
+    assert "corpus" in result.stderr and "is empty" in result.stderr
+
+
 def test_empty_question_is_an_error_exit_1(env):
     result = run("ask", "   ")
     assert result.exit_code == 1
