@@ -18,6 +18,8 @@ def main(verbose: int) -> None:
     """Footnote: answers questions over your articles, citing the passages it used."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # bm25s sets its own logger to DEBUG, which bypasses the root level.
+    logging.getLogger("bm25s").setLevel(level)
 
 
 @main.group(name="eval")
