@@ -8,10 +8,11 @@ import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from bot.cli_common import config_exit, load_settings
 from vectorstore.errors import ConfigError, FootnoteError, QuestionRejected
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EX_CONFIG = 78
 CHAT_HISTORY_TURNS = 10
 DEFAULT_EVAL_LIMIT = 300
 SNIPPET_CHARS = 160
@@ -102,23 +102,6 @@ def render_text(answer: Answer) -> str:
 # --- wiring helpers ----------------------------------------------------------------------------
 
 
-def _config_exit(message: str) -> NoReturn:
-    click.echo(f"Error: configuration: {message}", err=True)
-    sys.exit(EX_CONFIG)
-
-
-def load_settings() -> BotSettings:
-    """``BotSettings()`` from env/.env; unusable settings exit with 78."""
-    from pydantic import ValidationError
-
-    from bot.config import BotSettings
-
-    try:
-        return BotSettings()
-    except ValidationError as exc:
-        _config_exit(str(exc))
-
-
 def load_services(settings: BotSettings | None = None) -> Services:
     """``build_services`` with the CLI's error conventions (78 for config, 1 for the rest)."""
     from bot.wiring import build_services
@@ -127,7 +110,7 @@ def load_services(settings: BotSettings | None = None) -> Services:
     try:
         return build_services(settings)
     except ConfigError as exc:
-        _config_exit(str(exc))
+        config_exit(str(exc))
     except FootnoteError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -313,7 +296,7 @@ def eval_answers(dataset: Path, limit: int, as_json: bool, out_dir: Path, fit: b
     try:
         report = ev.run_eval(settings, dataset, limit=limit, out_dir=out_dir, fit=fit)
     except ConfigError as exc:
-        _config_exit(str(exc))
+        config_exit(str(exc))
     except FootnoteError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

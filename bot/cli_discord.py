@@ -8,23 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from bot.cli_common import EX_CONFIG, load_settings
+
 if TYPE_CHECKING:
-    from bot.config import BotSettings
-
-EX_CONFIG = 78
-
-
-def _settings() -> BotSettings:
-    """The settings, or exit 78 with pydantic's explanation (imported lazily: fast --help)."""
-    from pydantic import ValidationError
-
-    from bot.config import BotSettings
-
-    try:
-        return BotSettings()
-    except ValidationError as exc:
-        click.echo(f"Error: bad configuration:\n{exc}", err=True)
-        sys.exit(EX_CONFIG)
+    pass
 
 
 def register(main: click.Group, eval_group: click.Group) -> None:
@@ -38,7 +25,7 @@ def register(main: click.Group, eval_group: click.Group) -> None:
 
         from vectorstore.errors import ConfigError
 
-        settings = _settings()
+        settings = load_settings()
         try:
             from bot.app import options_from_settings, require_token, run_bot, setup_logging
 
@@ -66,7 +53,7 @@ def register(main: click.Group, eval_group: click.Group) -> None:
         """Register the slash commands with Discord (not done on every start)."""
         from vectorstore.errors import ConfigError
 
-        settings = _settings()
+        settings = load_settings()
         try:
             from bot.app import run_sync_commands
 
@@ -85,7 +72,7 @@ def register(main: click.Group, eval_group: click.Group) -> None:
         """Questions the bot had to refuse (coverage gaps), most asked first."""
         from bot.feedback import FeedbackStore
 
-        settings = _settings()
+        settings = load_settings()
         store = FeedbackStore.in_data_dir(settings.data_dir)
         found = store.gaps(limit)
         if as_json:

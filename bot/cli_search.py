@@ -8,10 +8,11 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
+from bot.cli_common import config_exit, load_settings
 from vectorstore.errors import ConfigError, FootnoteError
 
 if TYPE_CHECKING:
@@ -22,26 +23,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EX_CONFIG = 78
 EMPTY_CORPUS = (
     "the corpus is empty: ingest some articles first, e.g. `footnote-ingest examples/corpus`"
 )
-
-
-def _config_exit(message: str) -> NoReturn:
-    click.echo(f"Error: configuration: {message}", err=True)
-    sys.exit(EX_CONFIG)
-
-
-def _settings() -> BotSettings:
-    from pydantic import ValidationError
-
-    from bot.config import BotSettings
-
-    try:
-        return BotSettings()
-    except ValidationError as exc:
-        _config_exit(str(exc))
 
 
 def _open_retriever(settings: BotSettings) -> HybridRetriever:
@@ -54,7 +38,7 @@ def _open_retriever(settings: BotSettings) -> HybridRetriever:
         if store.count() == 0:
             raise click.ClickException(EMPTY_CORPUS)
     except ConfigError as exc:
-        _config_exit(str(exc))
+        config_exit(str(exc))
     except FootnoteError as exc:
         raise click.ClickException(str(exc)) from exc
     return HybridRetriever(store, data_dir=settings.data_dir)
@@ -114,7 +98,7 @@ def search(
         from bot.models import SearchFilters
 
         filters = replace(filters or SearchFilters(), prefer_recent=True)
-    retriever = _open_retriever(_settings())
+    retriever = _open_retriever(load_settings())
     queries = [query] if query != "-" else (line.strip() for line in sys.stdin)
     for text in queries:
         if not text:
@@ -177,7 +161,7 @@ def eval_retrieval(
     from ingest.pipeline import run_ingest
     from vectorstore.chroma import ChromaArticleStore
 
-    settings = _settings()
+    settings = load_settings()
     name = _slug(dataset_dir.resolve().name)
     scratch = settings.data_dir / "eval" / name / "retrieval"
     scoped = settings.model_copy(update={"data_dir": scratch, "collection": f"eval-{name}"[:512]})
@@ -204,7 +188,7 @@ def eval_retrieval(
 
         results = evaluate_retrieval(retriever, dataset, limit=limit, on_progress=progress)
     except ConfigError as exc:
-        _config_exit(str(exc))
+        config_exit(str(exc))
     except FootnoteError as exc:
         raise click.ClickException(str(exc)) from exc
     seconds = time.perf_counter() - started
