@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -163,6 +164,30 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"footnote:
             await _component_error(interaction, exc)
 
 
+async def deliver_parts(
+    parts: Sequence[str],
+    embed: discord.Embed | None,
+    view: discord.ui.View | None,
+    *,
+    edit_first: Callable[..., Awaitable[Any]],
+    send_more: Callable[..., Awaitable[Any]],
+) -> None:
+    """Turn the streamed message into the final answer; overflow goes into further messages.
+
+    The embed and buttons ride on the last part, so they sit under the end of the answer.
+    """
+    last = len(parts) - 1
+    await edit_first(
+        content=parts[0],
+        embed=embed if last == 0 else None,
+        view=view if last == 0 else None,
+        allowed_mentions=NO_MENTIONS,
+    )
+    for i, part in enumerate(parts[1:], start=1):
+        extra: dict[str, Any] = {"embed": embed, "view": view} if i == last else {}
+        await send_more(part, allowed_mentions=NO_MENTIONS, **extra)
+
+
 async def _component_error(interaction: discord.Interaction, exc: Exception) -> None:
     if not isinstance(exc, FootnoteError):
         log.exception("button %s failed", interaction.data, exc_info=exc)
@@ -249,18 +274,13 @@ class AskCog(FootnoteCog, name="Ask"):
         )
         parts, embed, view = self._final_message(answer, answer_id)
         interaction.extras["public_defer"] = False  # from here on the answer stands
-        last = len(parts) - 1
-        await interaction.edit_original_response(
-            content=parts[0],
-            embed=embed if last == 0 else None,
-            view=view if last == 0 else None,
-            allowed_mentions=NO_MENTIONS,
+        await deliver_parts(
+            parts,
+            embed,
+            view,
+            edit_first=interaction.edit_original_response,
+            send_more=functools.partial(interaction.followup.send, ephemeral=private),
         )
-        for i, part in enumerate(parts[1:], start=1):
-            kwargs: dict[str, Any] = {"embed": embed, "view": view} if i == last else {}
-            await interaction.followup.send(
-                part, ephemeral=private, allowed_mentions=NO_MENTIONS, **kwargs
-            )
         log.info(
             "/ask answered id=%s q_len=%d abstained=%s citations=%d parts=%d",
             answer_id,
@@ -405,16 +425,7 @@ class AskCog(FootnoteCog, name="Ask"):
                 user_id=message.author.id,
             )
             parts, embed, view = self._final_message(answer, answer_id)
-            last = len(parts) - 1
-            await reply.edit(
-                content=parts[0],
-                embed=embed if last == 0 else None,
-                view=view if last == 0 else None,
-                allowed_mentions=NO_MENTIONS,
-            )
-            for i, part in enumerate(parts[1:], start=1):
-                kwargs: dict[str, Any] = {"embed": embed, "view": view} if i == last else {}
-                await channel.send(part, allowed_mentions=NO_MENTIONS, **kwargs)
+            await deliver_parts(parts, embed, view, edit_first=reply.edit, send_more=channel.send)
             log.info(
                 "mention answered id=%s q_len=%d history=%d abstained=%s",
                 answer_id,
