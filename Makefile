@@ -23,6 +23,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check bot ingest vectorstore tests bench
+	$(BIN)/mypy bot ingest vectorstore
 	$(BIN)/python -m pytest
 
 lint: install

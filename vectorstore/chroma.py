@@ -189,12 +189,13 @@ class ChromaArticleStore:
         self, vector: Sequence[float], k: int = 4, where: Where | None = None
     ) -> list[Hit]:
         """Dense search with a query embedding computed by the caller."""
+        embedding: Sequence[float] = [float(x) for x in vector]
         try:
             result = self._collection.query(
-                query_embeddings=[list(vector)],
+                query_embeddings=[embedding],
                 n_results=k,
                 where=dict(where) if where else None,
-                include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
+                include=["documents", "metadatas", "distances"],
             )
         except (ValueError, ConnectionError) as exc:
             raise VectorStoreUnavailable(f"Chroma query failed: {exc}") from exc
@@ -212,7 +213,7 @@ class ChromaArticleStore:
         """The passages with these ids, in the order asked (missing ids are skipped)."""
         if not ids:
             return []
-        result = self._collection.get(ids=list(ids), include=["documents", "metadatas"])  # type: ignore[list-item]
+        result = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
         found = {
             i: Passage.from_record(i, d or "", m)
             for i, d, m in zip(
@@ -226,7 +227,7 @@ class ChromaArticleStore:
         result = self._collection.get(
             where=dict(where),
             limit=limit,
-            include=["documents", "metadatas"],  # type: ignore[list-item]
+            include=["documents", "metadatas"],
         )
         return [
             Passage.from_record(i, d or "", m)
@@ -242,7 +243,7 @@ class ChromaArticleStore:
             result = self._collection.get(
                 limit=batch_size,
                 offset=offset,
-                include=["documents", "metadatas"],  # type: ignore[list-item]
+                include=["documents", "metadatas"],
             )
             ids = result["ids"]
             if not ids:

@@ -153,7 +153,8 @@ class SentenceTransformerEmbeddings(Embeddings):
     @property
     def max_tokens(self) -> int:
         """Word pieces the model reads before it truncates."""
-        return int(self.model.max_seq_length)
+        limit = self.model.max_seq_length or self.model.tokenizer.model_max_length
+        return int(limit)
 
     def count_tokens(self, text: str) -> int:
         """Word pieces in ``text`` as the model's tokenizer counts them (no special tokens)."""
