@@ -18,8 +18,10 @@ def main(verbose: int) -> None:
     """Footnote: answers questions over your articles, citing the passages it used."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # bm25s sets its own logger to DEBUG, which bypasses the root level.
-    logging.getLogger("bm25s").setLevel(level)
+    # Libraries that set their own loggers to DEBUG on import (bm25s) bypass the root level;
+    # a level on the handler holds for every logger.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
 
 
 @main.group(name="eval")
