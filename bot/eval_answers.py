@@ -525,6 +525,9 @@ def run_eval(
             report["fit"] = asdict(result)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"{_slug(dataset.name)}-{_slug(answerer)}"
+    report["retrieval"] = retrieval_on_same_questions(
+        retriever, dataset, {q.id for q in questions}, out_dir, stem=f"eval-answers-{name}-hits"
+    )
     (out_dir / f"eval-answers-{name}.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -532,6 +535,25 @@ def run_eval(
         markdown_report(report) + "\n", encoding="utf-8"
     )
     return report
+
+
+def retrieval_on_same_questions(
+    retriever: Retriever, dataset: Path, ids: set[str], out_dir: Path, *, stem: str
+) -> dict[str, dict[str, float]]:
+    """Hits@k of hybrid, dense and BM25 on the questions just answered, with its plot.
+
+    An answer can only be as good as what retrieval put in front of the answerer, so the answer
+    report carries the same table and Hits@k plot as ``footnote eval retrieval``.
+    """
+    from dataclasses import replace
+
+    from bot.evaluation import evaluate_retrieval, load_dataset, write_report
+
+    data = load_dataset(dataset)
+    subset = replace(data, questions=tuple(q for q in data.questions if q.id in ids))
+    results = evaluate_retrieval(retriever, subset)
+    write_report(results, out_dir, f"Retrieval for the answer eval ({dataset.name})", stem=stem)
+    return results
 
 
 def markdown_report(report: dict[str, Any]) -> str:
@@ -556,6 +578,19 @@ def markdown_report(report: dict[str, Any]) -> str:
         f"| refusals on unanswerable | {una['abstention_rate']:.3f} |",
         f"| seconds per question | {ans['seconds_per_question']:.3f} |",
     ]
+    retrieval = report.get("retrieval")
+    if retrieval:
+        from bot.evaluation import format_table
+
+        stem = f"eval-answers-{_slug(Path(report['dataset']).name)}-{_slug(report['answerer'])}"
+        lines += [
+            "",
+            "## Retrieval on the same questions",
+            "",
+            format_table(retrieval),
+            "",
+            f"![Hits@k per retriever]({stem}-hits.png)",
+        ]
     fit = report.get("fit")
     if fit and "error" in fit:
         lines += ["", f"Extractive fit: not done ({fit['error']})."]

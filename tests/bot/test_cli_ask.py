@@ -169,7 +169,13 @@ def test_eval_answers_writes_reports(env, tmp_path):
     assert report["answerer"] == "extractive"
     assert report["answerable"]["questions"] >= 1
     assert (out / "eval-answers-tiny-squad-extractive.json").is_file()
-    assert "answer accuracy" in (out / "eval-answers-tiny-squad-extractive.md").read_text()
+    markdown = (out / "eval-answers-tiny-squad-extractive.md").read_text()
+    assert "answer accuracy" in markdown
+    # the same questions' retrieval, for the three retrievers, with its Hits@k plot
+    assert set(report["retrieval"]) == {"hybrid", "dense", "bm25"}
+    assert report["retrieval"]["hybrid"]["n"] == report["answerable"]["questions"]
+    assert "eval-answers-tiny-squad-extractive-hits.png" in markdown
+    assert (out / "eval-answers-tiny-squad-extractive-hits.png").stat().st_size > 1000
 
 
 def test_eval_answers_fit_reports_fitted_models(env, tmp_path):
