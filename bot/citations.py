@@ -512,8 +512,19 @@ class CheckedText:
 
 
 def _claims(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a generated answer (each claim carries its own markers)."""
-    return [(s.start, s.end) for s in split_sentences(text)]
+    """Sentence spans of a generated answer (each claim carries its own markers).
+
+    Models often put the markers after the full stop ("... confirmed. [1]"); the splitter then
+    sees "[1]" as a sentence of its own, so a span that is only markers joins the one before it.
+    """
+    spans: list[tuple[int, int]] = []
+    for span in split_sentences(text):
+        only_markers = not _MARKER.sub("", text[span.start : span.end]).strip()
+        if spans and only_markers:
+            spans[-1] = (spans[-1][0], span.end)
+        else:
+            spans.append((span.start, span.end))
+    return spans
 
 
 def check_citations(text: str, hits: Sequence[Hit], *, question: str = "") -> CheckedText:

@@ -73,6 +73,21 @@ def test_valid_citation_gets_the_best_supporting_sentence_as_quote():
     assert checked.text == "The repair cost 40 million euros [1]."
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The repair cost 40 million euros. [1]",  # markers after the full stop (seen from Qwen2.5)
+        "The repair cost 40 million euros.[1] The bridge reopened in October 2026. [1]",
+    ],
+)
+def test_markers_after_the_full_stop_cite_the_sentence_before_them(answer: str) -> None:
+    checked = check_citations(answer, _hits(BRIDGE), question="How much did the repair cost?")
+    assert checked.dropped == ()
+    [citation] = checked.citations
+    assert "40 million euros" in citation.quote
+    assert checked.text.count("[1]") == answer.count("[1]")
+
+
 def test_citation_of_a_passage_not_shown_is_dropped_and_its_marker_removed():
     checked = check_citations(
         "The repair cost 40 million euros [1][9]. The ferry carried 1.3 million passengers [9].",
