@@ -511,16 +511,34 @@ class CheckedText:
     dropped: tuple[int, ...]  # the original numbers that failed a check
 
 
+# Words of a sentence that only says where the previous one came from ("This is stated in
+# passage [1]."), which small models often write; stemmed like ``terms``.
+_POINTER_WORDS = frozenset(
+    stem(w)
+    for w in (
+        "according", "article", "articles", "cited", "information", "mentioned", "passage",
+        "passages", "see", "source", "sources", "stated", "states", "text", "found", "given",
+    )
+)  # fmt: skip
+
+
+def _only_points_to_passages(sentence: str) -> bool:
+    """True for "This is stated in passage [1]." and the like: markers with no claim of its own."""
+    if not _MARKER.search(sentence):
+        return False
+    return not [t for t in terms(_MARKER.sub(" ", sentence)) if t not in _POINTER_WORDS]
+
+
 def _claims(text: str) -> list[tuple[int, int]]:
     """Sentence spans of a generated answer (each claim carries its own markers).
 
-    Models often put the markers after the full stop ("... confirmed. [1]"); the splitter then
-    sees "[1]" as a sentence of its own, so a span that is only markers joins the one before it.
+    Models often put the markers after the full stop ("... confirmed. [1]") or in a sentence of
+    their own ("This is stated in passage [1]."); such a span joins the one before it.
     """
     spans: list[tuple[int, int]] = []
     for span in split_sentences(text):
         only_markers = not _MARKER.sub("", text[span.start : span.end]).strip()
-        if spans and only_markers:
+        if spans and (only_markers or _only_points_to_passages(text[span.start : span.end])):
             spans[-1] = (spans[-1][0], span.end)
         else:
             spans.append((span.start, span.end))

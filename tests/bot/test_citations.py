@@ -78,6 +78,8 @@ def test_valid_citation_gets_the_best_supporting_sentence_as_quote():
     [
         "The repair cost 40 million euros. [1]",  # markers after the full stop (seen from Qwen2.5)
         "The repair cost 40 million euros.[1] The bridge reopened in October 2026. [1]",
+        "The repair cost 40 million euros. This is stated in passage [1].",  # seen from Qwen2.5
+        "The repair cost 40 million euros. See [1].",
     ],
 )
 def test_markers_after_the_full_stop_cite_the_sentence_before_them(answer: str) -> None:
