@@ -77,28 +77,28 @@ def load_questions(
     """The dataset's dev questions, in a stable pseudo-random order (by a hash of the id).
 
     Args:
-        dataset: A folder with ``passages.jsonl`` and ``queries.dev.jsonl`` (SQuAD-style schema).
+        dataset: A folder with ``corpus.jsonl``, ``passages.jsonl`` and ``queries.dev.jsonl``
+            (SQuAD-style schema, read with ``bot.evaluation.load_dataset``).
         limit: Keep only the first ``limit`` questions of that order.
         salt: Changes the order (different slices for fitting and reporting).
     """
-    passages: dict[str, str] = {}
-    with (dataset / "passages.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            passages[row["id"]] = row["text"]
+    from bot.evaluation import DatasetError, load_dataset, read_jsonl
+
+    data = load_dataset(dataset)
+    passages = {str(row["id"]): str(row["text"]) for row in read_jsonl(dataset / "passages.jsonl")}
     questions = []
-    with (dataset / "queries.dev.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            questions.append(
-                EvalQuestion(
-                    id=row["id"],
-                    question=row["question"],
-                    answers=tuple(row["answers"]),
-                    article_id=row["article_id"],
-                    gold_text=passages[row["passage_id"]],
-                )
+    for q in data.questions:
+        if q.passage_id not in passages:
+            raise DatasetError(f"question {q.id}: its gold passage is not in passages.jsonl")
+        questions.append(
+            EvalQuestion(
+                id=q.id,
+                question=q.question,
+                answers=q.answers,
+                article_id=q.article_id,
+                gold_text=passages[q.passage_id],
             )
+        )
     questions.sort(key=lambda q: hashlib.sha256(f"{salt}:{q.id}".encode()).hexdigest())
     return questions[:limit] if limit is not None else questions
 

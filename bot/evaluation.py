@@ -53,7 +53,8 @@ class Dataset:
     article_urls: Mapping[str, str]  # gold article id -> URL, to recognise re-keyed articles
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSON-lines file; a bad line or an unreadable file is a ``DatasetError``."""
     rows = []
     try:
         with path.open(encoding="utf-8") as handle:
@@ -81,13 +82,13 @@ def load_dataset(directory: Path | str, split: str = "dev") -> Dataset:
         if not path.is_file():
             raise DatasetError(f"{path} does not exist")
     urls: dict[str, str] = {}
-    for row in _read_jsonl(corpus):
+    for row in read_jsonl(corpus):
         if "id" not in row:
             raise DatasetError(f"{corpus}: an article has no 'id'")
         if row.get("url"):
             urls[str(row["id"])] = str(row["url"])
     questions = []
-    for row in _read_jsonl(queries):
+    for row in read_jsonl(queries):
         try:
             questions.append(
                 Question(
