@@ -179,7 +179,7 @@ def _questions(n: int) -> list[str]:
 
 def measure(store: Any, data_dir: Path, questions: list[str], warmup: int) -> dict[str, Any]:
     """Latency of the hybrid retriever and of its parts, on one store."""
-    from bot.retrieval import CompiledFilter, HybridRetriever
+    from bot.engine.retrieval import CompiledFilter, HybridRetriever
 
     retriever = HybridRetriever(store, data_dir=data_dir)
     started = time.perf_counter()
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             f"p95 {r['hybrid']['p95_ms']} ms (embed p95 {r['embed']['p95_ms']} ms)",
             file=sys.stderr,
         )
-    from bot.retrieval import HybridRetriever
+    from bot.engine.retrieval import HybridRetriever
 
     defaults = HybridRetriever.__init__.__kwdefaults__ or {}
     load = os.getloadavg()

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.answering import AnswerService
     from bot.config import BotSettings
-    from bot.models import Retriever
+    from bot.engine.answering import AnswerService
+    from bot.engine.models import Retriever
     from vectorstore.base import ArticleStore
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ class Services:
     store: ArticleStore
     retriever: Retriever
     answers: AnswerService
-    catalog: Any  # bot.catalog.Catalog
+    catalog: Any  # bot.engine.catalog.Catalog
 
 
 def build_services(settings: BotSettings) -> Services:
@@ -34,11 +34,11 @@ def build_services(settings: BotSettings) -> Services:
         VectorStoreUnavailable: Chroma cannot be opened or reached.
         EmbeddingModelMismatch: The collection was built with another embedding model.
     """
-    from bot.answering import AnswerService
-    from bot.catalog import Catalog
-    from bot.extractive import ExtractiveAnswerer
-    from bot.llm import make_chat_model
-    from bot.retrieval import HybridRetriever
+    from bot.engine.answering import AnswerService
+    from bot.engine.catalog import Catalog
+    from bot.engine.extractive import ExtractiveAnswerer
+    from bot.engine.llm import make_chat_model
+    from bot.engine.retrieval import HybridRetriever
     from vectorstore.chroma import ChromaArticleStore
 
     llm = make_chat_model(settings)  # config errors first: before loading models

@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.conftest import REPO_ROOT
 
 # The only modules allowed to import discord.
-DISCORD_ADAPTER = ("bot/app.py", "bot/cogs/")
+DISCORD_ADAPTER = ("bot/discord_adapter/",)
 
 
 def modules(package: str) -> list[str]:
@@ -64,16 +64,16 @@ def test_only_the_discord_adapter_imports_discord():
     assert violations("ingest", {"discord"}) == []
     assert violations("vectorstore", {"discord"}) == []
     # ...and the adapter really does (otherwise this test would prove nothing).
-    assert "discord" in imported_roots(REPO_ROOT / "bot" / "app.py")
+    assert "discord" in imported_roots(REPO_ROOT / "bot" / "discord_adapter" / "app.py")
 
 
 def test_core_modules_do_not_pull_in_discord_in_a_fresh_interpreter():
     core = [
         m
         for m in modules("vectorstore") + modules("ingest") + modules("bot")
-        if m != "bot.app" and not m.startswith("bot.cogs")
+        if m != "bot.discord_adapter.app" and not m.startswith("bot.discord_adapter.cogs")
     ]
-    assert {"vectorstore", "ingest.report", "bot.models", "bot.render", "bot.feedback"} <= set(core)
+    assert {"vectorstore", "ingest.report", "bot.engine.models"} <= set(core)
     script = (
         "import importlib, json, sys\n"
         f"mods = {core!r}\n"
@@ -96,9 +96,12 @@ def test_core_modules_do_not_pull_in_discord_in_a_fresh_interpreter():
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
 
 
+ADAPTER_PROBE = "import sys, bot.discord_adapter.app; print('discord' in sys.modules)"
+
+
 def test_the_adapter_does_import_discord_in_a_fresh_interpreter():
     result = subprocess.run(
-        [sys.executable, "-c", "import sys, bot.app; print('discord' in sys.modules)"],
+        [sys.executable, "-c", ADAPTER_PROBE],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

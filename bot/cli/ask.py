@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli_common import config_exit, load_settings
+from bot.cli.common import config_exit, load_settings
 from vectorstore.errors import ConfigError, FootnoteError, QuestionRejected
 
 if TYPE_CHECKING:
     from bot.config import BotSettings
-    from bot.models import Answer, SearchFilters
+    from bot.engine.models import Answer, SearchFilters
     from bot.wiring import Services
     from vectorstore.base import Hit
 
@@ -136,7 +136,7 @@ def make_filters(
     sources: Iterable[str], after: str | None, before: str | None
 ) -> SearchFilters | None:
     """``SearchFilters`` from the CLI options (``None`` when none is given)."""
-    from bot.models import SearchFilters
+    from bot.engine.models import SearchFilters
 
     for name, value in (("--after", after), ("--before", before)):
         if value is not None and not _DATE.match(value.strip()):
@@ -210,7 +210,7 @@ def ask(
 @click.option("--before", help="Only articles published on or before this date.")
 def chat(sources: tuple[str, ...], after: str | None, before: str | None) -> None:
     """Talk with the corpus: follow-up questions use the conversation (/exit to quit)."""
-    from bot.models import Answer, Turn
+    from bot.engine.models import Answer, Turn
 
     filters = make_filters(sources, after, before)
     services = load_services()
@@ -290,7 +290,7 @@ def chat(sources: tuple[str, ...], after: str | None, before: str | None) -> Non
 )
 def eval_answers(dataset: Path, limit: int, as_json: bool, out_dir: Path, fit: bool) -> None:
     """Answer accuracy, citation validity and refusals of the configured answerer."""
-    from bot import eval_answers as ev
+    from bot.evaluation import answers as ev
 
     settings = load_settings()
     try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_common import EX_CONFIG, load_settings
+from bot.cli.common import EX_CONFIG, load_settings
 
 if TYPE_CHECKING:
     pass
@@ -27,7 +27,12 @@ def register(main: click.Group, eval_group: click.Group) -> None:
 
         settings = load_settings()
         try:
-            from bot.app import options_from_settings, require_token, run_bot, setup_logging
+            from bot.discord_adapter.app import (
+                options_from_settings,
+                require_token,
+                run_bot,
+                setup_logging,
+            )
 
             require_token(settings)
             options_from_settings(settings)
@@ -55,7 +60,7 @@ def register(main: click.Group, eval_group: click.Group) -> None:
 
         settings = load_settings()
         try:
-            from bot.app import run_sync_commands
+            from bot.discord_adapter.app import run_sync_commands
 
             names = run_sync_commands(settings, guild_id)
         except ConfigError as exc:
@@ -70,7 +75,7 @@ def register(main: click.Group, eval_group: click.Group) -> None:
     @click.option("--limit", type=int, default=None, help="Only the N most asked.")
     def gaps(as_json: bool, limit: int | None) -> None:
         """Questions the bot had to refuse (coverage gaps), most asked first."""
-        from bot.feedback import FeedbackStore
+        from bot.discord_adapter.feedback import FeedbackStore
 
         settings = load_settings()
         store = FeedbackStore.in_data_dir(settings.data_dir)

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_common import config_exit, load_settings
+from bot.cli.common import config_exit, load_settings
 from vectorstore.errors import ConfigError, FootnoteError
 
 if TYPE_CHECKING:
     from bot.config import BotSettings
-    from bot.models import SearchFilters
-    from bot.retrieval import HybridRetriever
+    from bot.engine.models import SearchFilters
+    from bot.engine.retrieval import HybridRetriever
     from vectorstore.base import Hit
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ EMPTY_CORPUS = (
 
 def _open_retriever(settings: BotSettings) -> HybridRetriever:
     """The configured store and a hybrid retriever over it; errors become CLI errors."""
-    from bot.retrieval import HybridRetriever
+    from bot.engine.retrieval import HybridRetriever
     from vectorstore.chroma import ChromaArticleStore
 
     try:
@@ -46,7 +46,7 @@ def _open_retriever(settings: BotSettings) -> HybridRetriever:
 
 def hits_to_json(hits: list[Hit]) -> list[dict[str, object]]:
     """``[{"rank", "score", "article_id", "title", "url", "published", "text"}]``."""
-    from bot.cli_ask import hit_to_json
+    from bot.cli.ask import hit_to_json
 
     return [hit_to_json(rank, hit) for rank, hit in enumerate(hits, start=1)]
 
@@ -89,13 +89,13 @@ def search(
     With QUERY "-", read one query per line from stdin and print one result per query (the
     models load once); with --json each result is one JSON array on one line.
     """
-    from bot.cli_ask import make_filters
+    from bot.cli.ask import make_filters
 
     filters = make_filters(sources, after, before)
     if recent:
         from dataclasses import replace
 
-        from bot.models import SearchFilters
+        from bot.engine.models import SearchFilters
 
         filters = replace(filters or SearchFilters(), prefer_recent=True)
     retriever = _open_retriever(load_settings())
@@ -156,8 +156,13 @@ def eval_retrieval(
     The dataset's corpus is ingested into a scratch store under <data dir>/eval/<name>/retrieval
     (reused, and updated incrementally, on later runs); the real corpus is not touched.
     """
-    from bot.evaluation import evaluate_retrieval, format_table, load_dataset, write_report
-    from bot.retrieval import HybridRetriever
+    from bot.engine.retrieval import HybridRetriever
+    from bot.evaluation.retrieval import (
+        evaluate_retrieval,
+        format_table,
+        load_dataset,
+        write_report,
+    )
     from ingest.pipeline import run_ingest
     from vectorstore.chroma import ChromaArticleStore
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot.cogs import BotDeps, BotOptions
-from bot.cogs.admin import AdminCog, parse_interval
-from bot.cogs.ask import AskCog, PassagesButton, VoteButton
-from bot.cogs.source import SourceCog
+from bot.discord_adapter.cogs import BotDeps, BotOptions
+from bot.discord_adapter.cogs.admin import AdminCog, parse_interval
+from bot.discord_adapter.cogs.ask import AskCog, PassagesButton, VoteButton
+from bot.discord_adapter.cogs.source import SourceCog
 from vectorstore.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def options_from_settings(settings: BotSettings, answerer: str | None = None) ->
 
 def build_deps(settings: BotSettings) -> BotDeps:
     """The real collaborators: answer engine, catalog, ingestion job, status, feedback store."""
-    from bot.feedback import FeedbackStore
+    from bot.discord_adapter.feedback import FeedbackStore
     from bot.wiring import build_services
     from ingest.pipeline import configured_sources, run_ingest
     from ingest.status import corpus_status

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.models import Answer
-from bot.render import CitedPassage
+from bot.discord_adapter.render import CitedPassage
+from bot.engine.models import Answer
 
 log = logging.getLogger(__name__)
 

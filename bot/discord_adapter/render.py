@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.models import Answer, ArticleRef, Citation
+from bot.engine.models import Answer, ArticleRef, Citation
 from ingest.report import IngestProgress, IngestReport
 from vectorstore.base import Hit, Passage
 
@@ -133,7 +133,7 @@ class EmbedField:
 
 @dataclass(frozen=True, slots=True)
 class EmbedData:
-    """An embed as plain data; ``bot.cogs`` turns it into ``discord.Embed``."""
+    """An embed as plain data; ``bot.discord_adapter.cogs`` turns it into ``discord.Embed``."""
 
     title: str
     description: str = ""

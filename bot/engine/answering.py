@@ -2,9 +2,10 @@
 
 ``AnswerService`` rewrites a follow-up into a standalone question, retrieves passages, and either
 asks the chat model (numbered passages, answer only from them, cite ``[n]``) and checks what it
-wrote (``bot.citations``), or composes an extractive answer (``bot.extractive``). An answer with
-no valid citation is never presented: the reply abstains and lists the closest sources. A failing
-LLM never reaches the user: the extractive answerer takes over and ``Answer.notice`` says so.
+wrote (``bot.engine.citations``), or composes an extractive answer (``bot.engine.extractive``).
+An answer with no valid citation is never presented: the reply abstains and lists the closest
+sources. A failing LLM never reaches the user: the extractive answerer takes over and
+``Answer.notice`` says so.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from bot.citations import check_citations
-from bot.extractive import ExtractiveAnswerer
-from bot.followup import rewrite_question
-from bot.llm import model_name
-from bot.models import Answer, AnswerDelta, SearchFilters, Turn
-from bot.prompts import (
+from bot.engine.citations import check_citations
+from bot.engine.extractive import ExtractiveAnswerer
+from bot.engine.followup import rewrite_question
+from bot.engine.llm import model_name
+from bot.engine.models import Answer, AnswerDelta, SearchFilters, Turn
+from bot.engine.prompts import (
     ABSTENTION_WITH_SOURCES,
     LLM_FAILED_NOTICE,
     NO_SOURCES_TEXT,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
 
-    from bot.models import Retriever
+    from bot.engine.models import Retriever
 
 log = logging.getLogger(__name__)
 

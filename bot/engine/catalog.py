@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.models import ArticleRef
+from bot.engine.models import ArticleRef
 from vectorstore.base import META_ARTICLE_ID, ArticleStore, Passage
 
 log = logging.getLogger(__name__)

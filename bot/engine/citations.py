@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.models import Citation
+from bot.engine.models import Citation
 from vectorstore.base import Hit, Passage
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ sentence, its neighbourhood and its passage), whether it contains the kind of th
 asks for ("how much" -> an amount, "when" -> a date, "who" -> a name) beyond the question's own
 words, the embedding similarity of question and sentence, bigram overlap, and the passage's rank.
 The weights and the abstention threshold were fitted on SQuAD dev questions (answerable ones, and
-on-topic unanswerable ones made by removing the gold paragraph), see ``bot.eval_answers``.
+on-topic unanswerable ones made by removing the gold paragraph), see ``bot.evaluation.answers``.
 
 Retrieval scores cannot tell an unanswerable on-topic question from an answerable one, so the
 abstention decision reads: when no sentence scores above the threshold, the answerer abstains.
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.citations import (
+from bot.engine.citations import (
     QUESTION_WORDS,
     STOPWORDS,
     Span,
@@ -34,8 +34,8 @@ from bot.citations import (
     weighted_coverage,
     words,
 )
-from bot.followup import split_context
-from bot.models import Citation
+from bot.engine.followup import split_context
+from bot.engine.models import Citation
 from vectorstore.base import Hit
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ SUPPORT_FEATURES = (
     "max_entities_context",  # best coverage of the question's names and numbers
     *(f"top_{name}" for name in FEATURES),  # the best sentence's own features
 )
-# Both models were fitted with ``bot.eval_answers.fit_extractive`` on the fit slice of 1,000
+# Both models were fitted with ``bot.evaluation.answers.fit_extractive`` on the fit slice of 1,000
 # SQuAD v1.1 dev questions (corpus ingested by ``footnote-ingest``, hybrid retrieval, top 6), with
 # the false-refusal cap at 0.15. On the other slice (508 answerable, 407 on-topic unanswerable
 # questions): answer accuracy 0.781, false refusals 0.140, refusals on unanswerable

@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.citations import QUESTION_WORDS, STOPWORDS, stem, words
-from bot.models import Turn
-from bot.prompts import rewrite_messages
+from bot.engine.citations import QUESTION_WORDS, STOPWORDS, stem, words
+from bot.engine.models import Turn
+from bot.engine.prompts import rewrite_messages
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -2,7 +2,7 @@
 
 The prompt is compact on purpose (small local models read ~75 tokens/s here): numbered passages
 ``[n] (title, date) text`` inside a data section, then the question. Passages are data: the rules
-say so, and the checker in ``bot.citations`` verifies whatever the model writes anyway.
+say so, and the checker in ``bot.engine.citations`` verifies whatever the model writes anyway.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.models import Turn
+from bot.engine.models import Turn
 from vectorstore.base import Hit
 
 if TYPE_CHECKING:

@@ -26,15 +26,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.citations import split_sentences
-from bot.models import Answer, SearchFilters
+from bot.engine.citations import split_sentences
+from bot.engine.models import Answer, SearchFilters
 from vectorstore.base import Hit, Passage
 from vectorstore.errors import FootnoteError
 
 if TYPE_CHECKING:
     from bot.config import BotSettings
-    from bot.extractive import Candidate, ExtractiveAnswerer
-    from bot.models import Retriever
+    from bot.engine.extractive import Candidate, ExtractiveAnswerer
+    from bot.engine.models import Retriever
     from vectorstore.base import ArticleStore
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def load_questions(
         limit: Keep only the first ``limit`` questions of that order.
         salt: Changes the order (different slices for fitting and reporting).
     """
-    from bot.evaluation import DatasetError, load_dataset, read_jsonl
+    from bot.evaluation.retrieval import DatasetError, load_dataset, read_jsonl
 
     data = load_dataset(dataset)
     passages = {str(row["id"]): str(row["text"]) for row in read_jsonl(dataset / "passages.jsonl")}
@@ -386,7 +386,7 @@ def fit_extractive(
     """
     import numpy as np
 
-    from bot.extractive import ExtractiveAnswerer as _EA
+    from bot.engine.extractive import ExtractiveAnswerer as _EA
 
     fit = [c for c in cases if slice_of(c.question_id) == "fit"]
     report = [c for c in cases if slice_of(c.question_id) == "report"]
@@ -445,7 +445,7 @@ def _slug(text: str) -> str:
 def scratch_store(settings: BotSettings, dataset: Path) -> tuple[ArticleStore, Path]:
     """The dataset's corpus ingested into a scratch store, shared with ``footnote eval retrieval``.
 
-    Same place and collection as ``bot.cli_search.eval_retrieval`` (``<data dir>/eval/<name>/
+    Same place and collection as ``bot.cli.search.eval_retrieval`` (``<data dir>/eval/<name>/
     retrieval``), so whichever eval runs first ingests it and the other reuses it (the ingest is
     incremental: a re-run only checks hashes). The real corpus is not touched.
     """
@@ -477,10 +477,10 @@ def run_eval(
     Returns:
         The JSON summary (also written to ``out_dir/eval-answers-<name>.json``).
     """
-    from bot.answering import AnswerService
-    from bot.extractive import ExtractiveAnswerer
-    from bot.llm import make_chat_model, model_name
-    from bot.retrieval import HybridRetriever
+    from bot.engine.answering import AnswerService
+    from bot.engine.extractive import ExtractiveAnswerer
+    from bot.engine.llm import make_chat_model, model_name
+    from bot.engine.retrieval import HybridRetriever
 
     llm = make_chat_model(settings)
     store, root = scratch_store(settings, dataset)
@@ -547,7 +547,7 @@ def retrieval_on_same_questions(
     """
     from dataclasses import replace
 
-    from bot.evaluation import evaluate_retrieval, load_dataset, write_report
+    from bot.evaluation.retrieval import evaluate_retrieval, load_dataset, write_report
 
     data = load_dataset(dataset)
     subset = replace(data, questions=tuple(q for q in data.questions if q.id in ids))
@@ -580,7 +580,7 @@ def markdown_report(report: dict[str, Any]) -> str:
     ]
     retrieval = report.get("retrieval")
     if retrieval:
-        from bot.evaluation import format_table
+        from bot.evaluation.retrieval import format_table
 
         stem = f"eval-answers-{_slug(Path(report['dataset']).name)}-{_slug(report['answerer'])}"
         lines += [

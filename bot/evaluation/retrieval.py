@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.models import Retriever
+from bot.engine.models import Retriever
 from vectorstore.base import Hit
 from vectorstore.errors import FootnoteError
 

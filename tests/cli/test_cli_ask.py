@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.extractive import FEATURES, SUPPORT_FEATURES
+from bot.engine.extractive import FEATURES, SUPPORT_FEATURES
 from tests.conftest import EXAMPLES_DIR, free_port
 
 pytestmark = pytest.mark.slow

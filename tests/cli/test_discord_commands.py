@@ -7,10 +7,10 @@ import logging
 
 from click.testing import CliRunner
 
-from bot.app import setup_logging
 from bot.cli import main
 from bot.config import BotSettings
-from bot.feedback import FeedbackStore
+from bot.discord_adapter.app import setup_logging
+from bot.discord_adapter.feedback import FeedbackStore
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.not-a-real-token-but-secret"
 

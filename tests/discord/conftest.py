@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import FootnoteBot
-from bot.cogs import BotDeps, BotOptions
-from bot.feedback import FeedbackStore
+from bot.discord_adapter.app import FootnoteBot
+from bot.discord_adapter.cogs import BotDeps, BotOptions
+from bot.discord_adapter.feedback import FeedbackStore
 from tests.discord.fakes import FakeAnswerer, FakeCatalog, FakeClock, FakeIngest, corpus_status
 from tests.discord.harness import Harness
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.models import Answer, AnswerDelta, ArticleRef, Citation, SearchFilters, Turn
+from bot.engine.models import Answer, AnswerDelta, ArticleRef, Citation, SearchFilters, Turn
 from ingest.report import IngestProgress, IngestReport
 from ingest.status import CorpusStatus
 from vectorstore.base import Hit, Passage

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from bot.app import options_from_settings
-from bot.cogs.admin import parse_interval
 from bot.config import BotSettings
+from bot.discord_adapter.app import options_from_settings
+from bot.discord_adapter.cogs.admin import parse_interval
 from tests.discord.fakes import corpus_status
 from tests.discord.harness import ADMIN_ID, CURATOR_ID, MEMBER_ID, Harness
 from vectorstore.errors import ConfigError

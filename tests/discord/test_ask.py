@@ -6,8 +6,8 @@ import logging
 import re
 import threading
 
-from bot.cogs import GENERIC_ERROR
-from bot.models import Answer, Citation
+from bot.discord_adapter.cogs import GENERIC_ERROR
+from bot.engine.models import Answer, Citation
 from tests.discord.fakes import BRIDGE_0, abstention, cited_answer
 from tests.discord.harness import MEMBER_ID, Harness
 from vectorstore.base import Hit

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import Turn
+from bot.engine.models import Turn
 from tests.discord.fakes import abstention
 from tests.discord.harness import (
     BOT_ID,

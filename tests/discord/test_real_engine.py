@@ -1,4 +1,5 @@
-"""The bot over the REAL wiring of ``footnote run`` (``bot.app.build_deps``): the sample corpus
+"""The bot over the REAL wiring of ``footnote run`` (``bot.discord_adapter.app.build_deps``): the
+sample corpus
 ingested into an embedded Chroma with the real embedding model, hybrid retrieval, the
 extractive answerer, the catalog, status and ingestion job. Only Discord's HTTP side is
 recorded."""
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_deps
-from bot.cogs import BotDeps
 from bot.config import BotSettings
+from bot.discord_adapter.app import build_deps
+from bot.discord_adapter.cogs import BotDeps
 from tests.conftest import EXAMPLES_DIR
 from tests.discord.harness import ADMIN_ID, Harness
 

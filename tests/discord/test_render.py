@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from bot.models import Answer, Citation
-from bot.render import (
+from bot.discord_adapter.render import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     CitedPassage,
@@ -22,6 +21,7 @@ from bot.render import (
     render_stream_preview,
     split_message,
 )
+from bot.engine.models import Answer, Citation
 from vectorstore.base import Hit, Passage
 
 MARKER = re.compile(r"\[\d+\]")

@@ -7,8 +7,8 @@ from typing import Any
 import discord
 import pytest
 
-from bot.app import run_sync_commands
 from bot.config import BotSettings
+from bot.discord_adapter.app import run_sync_commands
 from tests.discord.harness import APP_ID, BOT_ID, GUILD_ID, USERS
 from vectorstore.errors import ConfigError
 

@@ -7,12 +7,12 @@ import sys
 import pytest
 from langchain_core.documents import Document
 
-from bot.answering import AnswerService
 from bot.config import BotSettings
-from bot.followup import needs_context, rewrite_heuristic, rewrite_question
-from bot.llm import make_chat_model
-from bot.models import Answer, AnswerDelta, SearchFilters, Turn
-from bot.prompts import says_not_found
+from bot.engine.answering import AnswerService
+from bot.engine.followup import needs_context, rewrite_heuristic, rewrite_question
+from bot.engine.llm import make_chat_model
+from bot.engine.models import Answer, AnswerDelta, SearchFilters, Turn
+from bot.engine.prompts import says_not_found
 from vectorstore.base import META_ARTICLE_ID, META_INDEX, META_TITLE, Hit
 from vectorstore.errors import ConfigError, QuestionRejected, VectorStoreUnavailable
 from vectorstore.memory import InMemoryArticleStore
@@ -216,7 +216,7 @@ def test_core_never_imports_discord():
     import subprocess
 
     code = (
-        "import sys, bot.answering, bot.wiring, bot.cli_ask, bot.eval_answers; "
+        "import sys, bot.engine.answering, bot.wiring, bot.cli.ask, bot.evaluation.answers; "
         "assert 'discord' not in sys.modules, 'discord imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

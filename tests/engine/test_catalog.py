@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
-from bot.catalog import Catalog
-from bot.models import ArticleRef
+from bot.engine.catalog import Catalog
+from bot.engine.models import ArticleRef
 from ingest.state import write_state
 from vectorstore.chroma import ChromaArticleStore, make_client
 from vectorstore.config import StoreSettings

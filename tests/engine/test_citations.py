@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.citations import (
+from bot.engine.citations import (
     check_citations,
     cited_numbers,
     looks_like_injection,

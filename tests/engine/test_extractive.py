@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering import AnswerService
-from bot.extractive import ExtractiveAnswerer, answer_type, has_answer_of_type
-from bot.models import Turn
+from bot.engine.answering import AnswerService
+from bot.engine.extractive import ExtractiveAnswerer, answer_type, has_answer_of_type
+from bot.engine.models import Turn
 from tests.conftest import EXAMPLES_DIR
 
 pytestmark = pytest.mark.slow
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sample_services(tmp_path_factory, real_embeddings):
-    from bot.retrieval import HybridRetriever
+    from bot.engine.retrieval import HybridRetriever
     from ingest.config import IngestSettings
     from ingest.pipeline import run_ingest
     from vectorstore.chroma import ChromaArticleStore

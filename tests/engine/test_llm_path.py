@@ -9,10 +9,10 @@ import pytest
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
-from bot.answering import AnswerService
-from bot.extractive import ExtractiveAnswerer
-from bot.models import Answer, AnswerDelta, SearchFilters
-from bot.prompts import LLM_FAILED_NOTICE, NOT_FOUND_SENTINEL
+from bot.engine.answering import AnswerService
+from bot.engine.extractive import ExtractiveAnswerer
+from bot.engine.models import Answer, AnswerDelta, SearchFilters
+from bot.engine.prompts import LLM_FAILED_NOTICE, NOT_FOUND_SENTINEL
 from vectorstore.base import Hit, Passage
 
 BRIDGE = (
@@ -205,7 +205,7 @@ def test_empty_retrieval_abstains_without_calling_the_model():
 
 
 def test_follow_up_is_rewritten_by_the_model_before_retrieval():
-    from bot.models import Turn
+    from bot.engine.models import Turn
 
     llm = fake(
         "When did the Saltmarket Harbour Bridge reopen?",

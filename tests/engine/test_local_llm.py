@@ -13,10 +13,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bot.answering import AnswerService
 from bot.config import BotSettings
-from bot.llm import make_chat_model
-from bot.models import Answer, AnswerDelta, SearchFilters
+from bot.engine.answering import AnswerService
+from bot.engine.llm import make_chat_model
+from bot.engine.models import Answer, AnswerDelta, SearchFilters
 from vectorstore.base import Hit, Passage
 
 BASE_URL = os.environ.get("FOOTNOTE_TEST_LLM_BASE_URL", "")
@@ -100,7 +100,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 
-from bot.prompts import LLM_FAILED_NOTICE  # noqa: E402
+from bot.engine.prompts import LLM_FAILED_NOTICE  # noqa: E402
 
 
 class ScriptedOpenAI(BaseHTTPRequestHandler):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
-from bot.models import SearchFilters
-from bot.retrieval import (
+from bot.engine.models import SearchFilters
+from bot.engine.retrieval import (
     CompiledFilter,
     HybridRetriever,
     InvalidFilter,
@@ -445,7 +445,7 @@ def test_readers_never_see_a_half_built_index(fake_embeddings) -> None:
 
 
 def test_hybrid_on_a_squad_slice(tmp_path: Path, real_embeddings) -> None:
-    from bot.evaluation import Dataset, Question, evaluate_retrieval
+    from bot.evaluation.retrieval import Dataset, Question, evaluate_retrieval
 
     squad = shared_eval_dir("squad-v1.1-dev")
     articles = {"Amazon_rainforest", "Construction", "Black_Death"}

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.evaluation import (
+from bot.evaluation.retrieval import (
     Dataset,
     DatasetError,
     Question,

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
+from tests.conftest import free_port
 from vectorstore.chroma import ChromaArticleStore
 from vectorstore.config import StoreSettings
 from vectorstore.errors import EmbeddingModelMismatch, VectorStoreUnavailable
-
-from .conftest import free_port
 
 
 def _docs() -> tuple[list[Document], list[str]]:

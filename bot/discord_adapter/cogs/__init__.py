@@ -1,8 +1,8 @@
 """The Discord adapter's cogs and what they share: options, collaborators, error replies.
 
 Cogs receive their collaborators (:class:`BotDeps`) and plain settings values
-(:class:`BotOptions`) through their constructors; ``bot.app.build_bot`` wires the real ones and
-the tests pass fakes.
+(:class:`BotOptions`) through their constructors; ``bot.discord_adapter.app.build_bot`` wires the
+real ones and the tests pass fakes.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.render import EmbedData
+from bot.discord_adapter.render import EmbedData
 from vectorstore.errors import FootnoteError
 
 if TYPE_CHECKING:
-    from bot.feedback import FeedbackStore
-    from bot.models import Answerer, ArticleRef
+    from bot.discord_adapter.feedback import FeedbackStore
+    from bot.engine.models import Answerer, ArticleRef
     from ingest.report import IngestProgress, IngestReport
     from vectorstore.base import Passage
 
@@ -42,7 +42,7 @@ IngestRunner = Callable[
 
 
 class CatalogLike(Protocol):
-    """What the cogs use of ``bot.catalog.Catalog`` (blocking calls: run them in a thread)."""
+    """What the cogs use of ``bot.engine.catalog.Catalog`` (blocking calls: run in a thread)."""
 
     def publishers(self) -> list[str]:
         """Publisher names in the corpus."""

@@ -13,8 +13,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.cogs import NO_MENTIONS, BotDeps, BotOptions, FootnoteCog, IngestRunner, to_embed
-from bot.render import clip, render_ingest_progress, render_ingest_report, render_status
+from bot.discord_adapter.cogs import (
+    NO_MENTIONS,
+    BotDeps,
+    BotOptions,
+    FootnoteCog,
+    IngestRunner,
+    to_embed,
+)
+from bot.discord_adapter.render import (
+    clip,
+    render_ingest_progress,
+    render_ingest_report,
+    render_status,
+)
 from ingest.report import IngestProgress, IngestReport
 from vectorstore.errors import FootnoteError, IngestBusy, QuestionRejected
 

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs import (
+from bot.discord_adapter.cogs import (
     GENERIC_ERROR,
     NO_MENTIONS,
     BotDeps,
@@ -26,9 +26,8 @@ from bot.cogs import (
     send_ephemeral,
     to_embed,
 )
-from bot.models import Answer, AnswerDelta, SearchFilters, Turn
-from bot.ratelimit import RateLimiter
-from bot.render import (
+from bot.discord_adapter.ratelimit import RateLimiter
+from bot.discord_adapter.render import (
     answer_embed,
     clip,
     render_answer_text,
@@ -36,10 +35,11 @@ from bot.render import (
     render_stream_preview,
     split_message,
 )
+from bot.engine.models import Answer, AnswerDelta, SearchFilters, Turn
 from vectorstore.errors import FootnoteError, QuestionRejected
 
 if TYPE_CHECKING:
-    from bot.feedback import FeedbackStore
+    from bot.discord_adapter.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 

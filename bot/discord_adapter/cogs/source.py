@@ -10,9 +10,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs import NO_MENTIONS, BotDeps, BotOptions, FootnoteCog, to_embed
-from bot.models import ArticleRef
-from bot.render import EmbedData, clip, render_article, render_article_list
+from bot.discord_adapter.cogs import NO_MENTIONS, BotDeps, BotOptions, FootnoteCog, to_embed
+from bot.discord_adapter.render import EmbedData, clip, render_article, render_article_list
+from bot.engine.models import ArticleRef
 from vectorstore.base import Passage
 from vectorstore.errors import QuestionRejected
 

@@ -42,7 +42,7 @@ from vectorstore.errors import FootnoteError
 if TYPE_CHECKING:
     import bm25s
 
-    from bot.models import SearchFilters
+    from bot.engine.models import SearchFilters
 
 log = logging.getLogger(__name__)
 
