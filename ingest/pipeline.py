@@ -41,10 +41,11 @@ from filelock import FileLock, Timeout
 
 from ingest.articles import Article, LoadFailure
 from ingest.chunking import PassageSplitter, passage_key
+from ingest.errors import IngestBusy
 from ingest.report import IngestProgress, IngestReport
 from ingest.state import read_state, write_state
 from vectorstore.base import META_LOCATION
-from vectorstore.errors import EmbeddingModelMismatch, IngestBusy
+from vectorstore.errors import EmbeddingModelMismatch
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document

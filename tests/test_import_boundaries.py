@@ -1,4 +1,9 @@
-"""Imports go one way (bot -> ingest -> vectorstore); only the Discord adapter imports discord."""
+"""The rooms and the direction of imports between them.
+
+``bot`` -> ``ingest`` -> ``vectorstore``, never the reverse. Inside ``bot``: the engine imports
+neither the Discord adapter, nor the CLI, nor the evaluation room, nor ``discord``; the adapter
+does not import the CLI; only the adapter imports ``discord``.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO_ROOT
 
-# The only modules allowed to import discord.
-DISCORD_ADAPTER = ("bot/discord_adapter/",)
+ENGINE = "bot/engine"
+ADAPTER = "bot/discord_adapter"
+CLI = "bot/cli"
+EVALUATION = "bot/evaluation"
 
 
 def modules(package: str) -> list[str]:
@@ -28,52 +37,100 @@ def modules(package: str) -> list[str]:
     return names
 
 
-def imported_roots(path: Path) -> set[str]:
-    """Top-level package names imported anywhere in the file (module level or in functions)."""
-    roots = set()
+def imported_modules(path: Path) -> set[str]:
+    """Dotted names imported anywhere in the file (module level or inside functions)."""
+    found = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
+            found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            roots.add(node.module.split(".")[0])
-    return roots
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
 
 
-def violations(package: str, forbidden: set[str], allowed: tuple[str, ...] = ()) -> list[str]:
+def imported_roots(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in imported_modules(path)}
+
+
+def violations(room: str, forbidden: set[str]) -> list[str]:
+    """Files of ``room`` importing a module equal to or under one of ``forbidden`` (dotted)."""
     found = []
-    for path in sorted((REPO_ROOT / package).rglob("*.py")):
+    for path in sorted((REPO_ROOT / room).rglob("*.py")):
         rel = path.relative_to(REPO_ROOT).as_posix()
-        if allowed and rel.startswith(allowed):
-            continue
-        bad = imported_roots(path) & forbidden
+        bad = {
+            name
+            for name in imported_modules(path)
+            for prefix in forbidden
+            if name == prefix or name.startswith(prefix + ".")
+        }
         if bad:
             found.append(f"{rel} imports {sorted(bad)}")
     return found
 
 
-def test_vectorstore_imports_neither_ingest_nor_bot():
-    assert violations("vectorstore", {"ingest", "bot"}) == []
+@pytest.mark.parametrize(
+    ("room", "forbidden"),
+    [
+        ("vectorstore", {"ingest", "bot", "discord"}),
+        ("ingest", {"bot", "discord"}),
+        (ENGINE, {"bot.discord_adapter", "bot.cli", "bot.evaluation", "discord"}),
+        (ADAPTER, {"bot.cli", "bot.evaluation"}),
+        (EVALUATION, {"bot.discord_adapter", "bot.cli", "discord"}),
+        ("bot/config.py", {"bot.discord_adapter", "bot.cli", "discord"}),
+        ("bot/wiring.py", {"bot.discord_adapter", "bot.cli", "discord"}),
+    ],
+)
+def test_rooms_import_only_what_they_may(room: str, forbidden: set[str]) -> None:
+    target = REPO_ROOT / room
+    if target.is_file():
+        bad = imported_modules(target)
+        hits = {n for n in bad for p in forbidden if n == p or n.startswith(p + ".")}
+        assert hits == set()
+    else:
+        assert target.is_dir() and any(target.rglob("*.py")), f"{room} is not a room any more"
+        assert violations(room, forbidden) == []
 
 
-def test_ingest_never_imports_bot():
-    assert violations("ingest", {"bot"}) == []
-
-
-def test_only_the_discord_adapter_imports_discord():
-    assert violations("bot", {"discord"}, allowed=DISCORD_ADAPTER) == []
-    assert violations("ingest", {"discord"}) == []
-    assert violations("vectorstore", {"discord"}) == []
+def test_only_the_adapter_imports_discord():
+    outside = [
+        rel
+        for path in sorted((REPO_ROOT / "bot").rglob("*.py"))
+        if not (rel := path.relative_to(REPO_ROOT).as_posix()).startswith(ADAPTER + "/")
+        and "discord" in imported_roots(path)
+    ]
+    assert outside == []
     # ...and the adapter really does (otherwise this test would prove nothing).
-    assert "discord" in imported_roots(REPO_ROOT / "bot" / "discord_adapter" / "app.py")
+    assert "discord" in imported_roots(REPO_ROOT / ADAPTER / "app.py")
 
 
-def test_core_modules_do_not_pull_in_discord_in_a_fresh_interpreter():
+def test_the_checker_sees_a_forbidden_import(tmp_path, monkeypatch):
+    room = tmp_path / "bot" / "engine"
+    room.mkdir(parents=True)
+    (room / "leak.py").write_text("def f():\n    from bot.cli.ask import ask\n")
+    monkeypatch.setattr(sys.modules[__name__], "REPO_ROOT", tmp_path)
+    assert violations(ENGINE, {"bot.cli"}) == [
+        "bot/engine/leak.py imports ['bot.cli.ask', 'bot.cli.ask.ask']"
+    ]
+
+
+def test_every_package_says_what_its_room_is_for():
+    for init in sorted(REPO_ROOT.glob("*/**/__init__.py")):
+        rel = init.relative_to(REPO_ROOT).as_posix()
+        if rel.startswith(("tests/", "bench/", ".venv/")) or "egg-info" in rel:
+            continue
+        tree = ast.parse(init.read_text())
+        assert ast.get_docstring(tree), f"{rel}: no opening docstring saying what the room is for"
+
+
+def test_non_adapter_modules_do_not_pull_in_discord_in_a_fresh_interpreter():
     core = [
         m
         for m in modules("vectorstore") + modules("ingest") + modules("bot")
-        if m != "bot.discord_adapter.app" and not m.startswith("bot.discord_adapter.cogs")
+        if not m.startswith(("bot.discord_adapter", "bot.cli"))
     ]
-    assert {"vectorstore", "ingest.report", "bot.engine.models"} <= set(core)
+    expected = {"vectorstore", "ingest.report", "bot.engine.models", "bot.engine.answering"}
+    assert expected <= set(core)
     script = (
         "import importlib, json, sys\n"
         f"mods = {core!r}\n"

@@ -1,4 +1,8 @@
-"""Footnote's vector store: one small interface (``ArticleStore``) over Chroma."""
+"""Footnote's vector store: one small interface (``ArticleStore``) over Chroma, and the embeddings.
+
+The lowest room: it imports nothing of ``ingest`` or ``bot``. ``errors`` holds the root
+``FootnoteError`` that every layer's errors derive from.
+"""
 
 from vectorstore.base import ArticleStore, Hit, Passage
 from vectorstore.config import StoreSettings

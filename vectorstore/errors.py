@@ -1,6 +1,8 @@
-"""The project's exception hierarchy.
+"""The root of the project's exceptions, and the store's own.
 
-It lives in the lowest package so that ``ingest`` and ``bot`` can raise and catch the same types.
+``FootnoteError`` lives in the lowest package so that ``ingest`` and ``bot`` raise and catch one
+root type; errors that belong to one layer live in that layer (``ingest.errors``,
+``bot.engine.errors``).
 """
 
 from __future__ import annotations
@@ -20,11 +22,3 @@ class VectorStoreUnavailable(FootnoteError):
 
 class EmbeddingModelMismatch(FootnoteError):
     """The collection was built with another embedding model than the configured one."""
-
-
-class QuestionRejected(FootnoteError):
-    """The question is empty, too long or otherwise not answerable as asked."""
-
-
-class IngestBusy(FootnoteError):
-    """Another ingestion run holds the lock."""

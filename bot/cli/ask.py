@@ -7,13 +7,13 @@ import logging
 import re
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.cli.common import config_exit, load_settings
-from vectorstore.errors import ConfigError, FootnoteError, QuestionRejected
+from bot.engine.errors import QuestionRejected
+from vectorstore.errors import ConfigError, FootnoteError
 
 if TYPE_CHECKING:
     from bot.config import BotSettings
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHAT_HISTORY_TURNS = 10
-DEFAULT_EVAL_LIMIT = 300
 SNIPPET_CHARS = 160
 
 
@@ -260,53 +259,7 @@ def chat(sources: tuple[str, ...], after: str | None, before: str | None) -> Non
         del history[: max(0, len(history) - CHAT_HISTORY_TURNS)]
 
 
-@click.command(name="answers")
-@click.option(
-    "--dataset",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    required=True,
-    help="A SQuAD-style folder (e.g. ../shared/eval/squad-v1.1-dev).",
-)
-@click.option(
-    "--limit",
-    type=click.IntRange(min=1),
-    default=DEFAULT_EVAL_LIMIT,
-    show_default=True,
-    help="Questions asked (from the report slice).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("bench/results"),
-    show_default=True,
-    help="Where the markdown and JSON reports go.",
-)
-@click.option(
-    "--fit",
-    is_flag=True,
-    help="Also refit the extractive answerer's weights and threshold (fit slice) and report them.",
-)
-def eval_answers(dataset: Path, limit: int, as_json: bool, out_dir: Path, fit: bool) -> None:
-    """Answer accuracy, citation validity and refusals of the configured answerer."""
-    from bot.evaluation import answers as ev
-
-    settings = load_settings()
-    try:
-        report = ev.run_eval(settings, dataset, limit=limit, out_dir=out_dir, fit=fit)
-    except ConfigError as exc:
-        config_exit(str(exc))
-    except FootnoteError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
-    else:
-        click.echo(ev.markdown_report(report))
-
-
 def register(main: click.Group, eval_group: click.Group) -> None:
     """Add this module's commands to ``footnote``."""
     main.add_command(ask)
     main.add_command(chat)
-    eval_group.add_command(eval_answers)

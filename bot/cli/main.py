@@ -9,7 +9,7 @@ import click
 
 # Each module adds its commands to the group; they import heavy libraries lazily so that
 # ``footnote --help`` stays fast.
-COMMAND_MODULES = ("bot.cli.ask", "bot.cli.search", "bot.cli.discord_commands")
+COMMAND_MODULES = ("bot.cli.ask", "bot.cli.search", "bot.cli.eval", "bot.cli.discord_commands")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

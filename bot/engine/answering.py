@@ -16,6 +16,7 @@ from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from bot.engine.citations import check_citations
+from bot.engine.errors import QuestionRejected
 from bot.engine.extractive import ExtractiveAnswerer
 from bot.engine.followup import rewrite_question
 from bot.engine.llm import model_name
@@ -29,7 +30,6 @@ from bot.engine.prompts import (
     says_not_found,
 )
 from vectorstore.base import Hit
-from vectorstore.errors import QuestionRejected
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings

@@ -21,7 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.engine.citations import (
+from bot.engine.followup import split_context
+from bot.engine.models import Citation
+from bot.engine.text import (
     QUESTION_WORDS,
     STOPWORDS,
     Span,
@@ -34,8 +36,7 @@ from bot.engine.citations import (
     weighted_coverage,
     words,
 )
-from bot.engine.followup import split_context
-from bot.engine.models import Citation
+from bot.engine.wordlists import DATE_WORDS, MONEY_WORDS, NUMBER_WORDS
 from vectorstore.base import Hit
 
 if TYPE_CHECKING:
@@ -122,97 +123,6 @@ DEFAULT_THRESHOLD = 0.46  # abstain when the support probability is below this
 DEFAULT_SECOND_RATIO = 0.5  # a 2nd/3rd sentence must score this share of the best
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
 
-_NUMBER_WORDS = frozenset(
-    [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "thousand",
-        "million",
-        "billion",
-        "trillion",
-        "dozen",
-        "dozens",
-        "half",
-        "quarter",
-        "percent",
-    ]
-)
-_MONTHS = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "century",
-        "centuries",
-        "decade",
-        "decades",
-        "year",
-        "years",
-        "ago",
-        "today",
-        "yesterday",
-        "spring",
-        "summer",
-        "autumn",
-        "fall",
-        "winter",
-    ]
-)
 _Q_NUMBER = re.compile(
     r"\bhow (many|much|long|old|far|large|big|tall|high|fast|often|wide|deep|heavy)\b"
     r"|\b(what|which) (percent|percentage|number|amount|share|proportion|size|price|cost)\b",
@@ -229,30 +139,7 @@ _Q_NAME = re.compile(
     r"name|artist|author|player|leader|president)\b",
     re.IGNORECASE,
 )
-_MONEY_TERMS = frozenset(
-    stem(w)
-    for w in [
-        "money",
-        "cost",
-        "price",
-        "paid",
-        "pay",
-        "spend",
-        "spent",
-        "fund",
-        "funding",
-        "worth",
-        "budget",
-        "fee",
-        "salary",
-        "revenue",
-        "investment",
-        "raise",
-        "raised",
-        "earn",
-        "sold",
-    ]
-)
+_MONEY_TERMS = frozenset(stem(w) for w in MONEY_WORDS)
 _CURRENCY = re.compile(
     r"[€$£¥]|\b(euros?|dollars?|pounds?|yen|yuan|francs?|rupees?|usd|eur|gbp|cents?)\b", re.I
 )
@@ -277,9 +164,9 @@ def has_answer_of_type(kind: str, sentence: str, question_words: set[str]) -> bo
         low = token.lower()
         if low in question_words:
             continue
-        if kind == "number" and (low[0].isdigit() or low in _NUMBER_WORDS):
+        if kind == "number" and (low[0].isdigit() or low in NUMBER_WORDS):
             return True
-        if kind == "date" and (_YEARISH.match(low) or low in _MONTHS or low[0].isdigit()):
+        if kind == "date" and (_YEARISH.match(low) or low in DATE_WORDS or low[0].isdigit()):
             return True
         if kind == "name" and token[0].isupper() and (i > 0 or len(tokens) == 1):
             return True

@@ -7,45 +7,16 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.engine.citations import QUESTION_WORDS, STOPWORDS, stem, words
 from bot.engine.models import Turn
 from bot.engine.prompts import rewrite_messages
+from bot.engine.text import QUESTION_WORDS, STOPWORDS, stem, words
+from bot.engine.wordlists import ANAPHORA
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 
-# Words that point back into the conversation.
-ANAPHORA = frozenset(
-    [
-        "it",
-        "its",
-        "it's",
-        "that",
-        "this",
-        "those",
-        "these",
-        "they",
-        "them",
-        "their",
-        "theirs",
-        "he",
-        "she",
-        "him",
-        "his",
-        "her",
-        "hers",
-        "there",
-        "then",
-        "one",
-        "ones",
-        "such",
-        "same",
-        "former",
-        "latter",
-    ]
-)
 _CONTINUATION = re.compile(r"^\s*(and|but|so|also|what about|how about|then)\b[\s,]*", re.I)
 SHORT_QUESTION_TERMS = 3  # a question with this few content words probably leans on context
 MAX_CONTEXT_WORDS = 8

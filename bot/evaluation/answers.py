@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.engine.citations import split_sentences
 from bot.engine.models import Answer, SearchFilters
+from bot.engine.text import split_sentences
 from vectorstore.base import Hit, Passage
 from vectorstore.errors import FootnoteError
 

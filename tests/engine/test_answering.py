@@ -9,12 +9,13 @@ from langchain_core.documents import Document
 
 from bot.config import BotSettings
 from bot.engine.answering import AnswerService
+from bot.engine.errors import QuestionRejected
 from bot.engine.followup import needs_context, rewrite_heuristic, rewrite_question
 from bot.engine.llm import make_chat_model
 from bot.engine.models import Answer, AnswerDelta, SearchFilters, Turn
 from bot.engine.prompts import says_not_found
 from vectorstore.base import META_ARTICLE_ID, META_INDEX, META_TITLE, Hit
-from vectorstore.errors import ConfigError, QuestionRejected, VectorStoreUnavailable
+from vectorstore.errors import ConfigError, VectorStoreUnavailable
 from vectorstore.memory import InMemoryArticleStore
 
 

@@ -2,14 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.citations import (
-    check_citations,
-    cited_numbers,
-    looks_like_injection,
-    split_sentences,
-    stem,
-    terms,
-)
+from bot.engine.citations import check_citations, cited_numbers
+from bot.engine.text import looks_like_injection, split_sentences, stem, terms
 from vectorstore.base import Hit, Passage
 
 BRIDGE = (

@@ -11,12 +11,13 @@ from filelock import FileLock
 
 from ingest import pipeline
 from ingest.config import IngestSettings
+from ingest.errors import IngestBusy
 from ingest.pipeline import DIRTY_FILE, open_record_manager, run_ingest
 from ingest.report import IngestProgress
 from ingest.state import read_generation, read_state
 from ingest.status import corpus_status
 from vectorstore.chroma import ChromaArticleStore
-from vectorstore.errors import EmbeddingModelMismatch, IngestBusy
+from vectorstore.errors import EmbeddingModelMismatch
 
 TOPICS = {
     "bridge": (

@@ -27,8 +27,10 @@ from bot.discord_adapter.render import (
     render_ingest_report,
     render_status,
 )
+from bot.engine.errors import QuestionRejected
+from ingest.errors import IngestBusy
 from ingest.report import IngestProgress, IngestReport
-from vectorstore.errors import FootnoteError, IngestBusy, QuestionRejected
+from vectorstore.errors import FootnoteError
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,9 @@ from bot.discord_adapter.render import (
     render_stream_preview,
     split_message,
 )
+from bot.engine.errors import QuestionRejected
 from bot.engine.models import Answer, AnswerDelta, SearchFilters, Turn
-from vectorstore.errors import FootnoteError, QuestionRejected
+from vectorstore.errors import FootnoteError
 
 if TYPE_CHECKING:
     from bot.discord_adapter.feedback import FeedbackStore

@@ -12,9 +12,9 @@ from discord.ext import commands
 
 from bot.discord_adapter.cogs import NO_MENTIONS, BotDeps, BotOptions, FootnoteCog, to_embed
 from bot.discord_adapter.render import EmbedData, clip, render_article, render_article_list
+from bot.engine.errors import QuestionRejected
 from bot.engine.models import ArticleRef
 from vectorstore.base import Passage
-from vectorstore.errors import QuestionRejected
 
 log = logging.getLogger(__name__)
 

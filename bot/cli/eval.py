@@ -1,0 +1,174 @@
+"""``footnote eval retrieval`` and ``footnote eval answers``: measure the engine on a dataset."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from pathlib import Path
+
+import click
+
+from bot.cli.common import config_exit, load_settings
+from vectorstore.errors import ConfigError, FootnoteError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EVAL_LIMIT = 300
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "dataset"
+
+
+@click.command(name="retrieval")
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="A folder with corpus.jsonl and queries.<split>.jsonl (../shared/eval/squad-v1.1-dev).",
+)
+@click.option("--split", default="dev", show_default=True, help="Which queries.<split>.jsonl.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N questions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("bench/results"),
+    show_default=True,
+    help="Where the markdown, PNG and JSON reports go.",
+)
+def eval_retrieval(
+    dataset_dir: Path, split: str, limit: int | None, as_json: bool, out_dir: Path
+) -> None:
+    """Hits@1/5/10 and MRR@10 of hybrid, dense-only and BM25-only retrieval on a dataset.
+
+    The dataset's corpus is ingested into a scratch store under <data dir>/eval/<name>/retrieval
+    (reused, and updated incrementally, on later runs); the real corpus is not touched.
+    """
+    from bot.engine.retrieval import HybridRetriever
+    from bot.evaluation.retrieval import (
+        evaluate_retrieval,
+        format_table,
+        load_dataset,
+        write_report,
+    )
+    from ingest.pipeline import run_ingest
+    from vectorstore.chroma import ChromaArticleStore
+
+    settings = load_settings()
+    name = _slug(dataset_dir.resolve().name)
+    scratch = settings.data_dir / "eval" / name / "retrieval"
+    scoped = settings.model_copy(update={"data_dir": scratch, "collection": f"eval-{name}"[:512]})
+    try:
+        dataset = load_dataset(dataset_dir, split)
+        store = ChromaArticleStore.from_settings(scoped)
+        started = time.perf_counter()
+        report = run_ingest(
+            [str(dataset.corpus_path)], scoped, store=store, show_progress=not as_json
+        )
+        ingest_seconds = time.perf_counter() - started
+        log.info("scratch store ready in %.1fs: %s", ingest_seconds, report)
+        passages = store.count()
+        if passages == 0:
+            raise click.ClickException(f"nothing was ingested from {dataset.corpus_path}")
+        retriever = HybridRetriever(store, data_dir=scratch)
+        total = min(limit or len(dataset.questions), len(dataset.questions))
+        click.echo(f"evaluating {total} {split} questions over {passages} passages...", err=True)
+        started = time.perf_counter()
+
+        def progress(done: int, of: int) -> None:
+            if not as_json and (done % 500 == 0 or done == of):
+                click.echo(f"  {done}/{of} ({time.perf_counter() - started:.0f}s)", err=True)
+
+        results = evaluate_retrieval(retriever, dataset, limit=limit, on_progress=progress)
+    except ConfigError as exc:
+        config_exit(str(exc))
+    except FootnoteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    seconds = time.perf_counter() - started
+    details = {
+        "dataset": str(dataset_dir),
+        "split": split,
+        "questions": total,
+        "passages": passages,
+        "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap_tokens": settings.chunk_overlap_tokens,
+        "embedding_model": settings.embedding_model,
+        "rrf_k": retriever.rrf_k,
+        "dense_weight": retriever.dense_weight,
+        "lexical_weight": retriever.lexical_weight,
+        "candidates": f"{retriever.dense_candidates} dense + {retriever.lexical_candidates} BM25",
+        "max_per_article": retriever.max_per_article,
+        "over_cap_decay": retriever.over_cap_decay,
+        "bm25_tokenizer": retriever.lexical.tokenizer.version,
+        "seconds": round(seconds, 1),
+        "hit": "a top-k passage from the gold article that contains a gold answer string",
+    }
+    md = write_report(
+        results,
+        out_dir,
+        f"Retrieval on {dataset_dir.name} ({split})",
+        stem=f"eval-retrieval-{name}",
+        details=details,
+    )
+    if as_json:
+        payload = {**details, "results": results, "report": str(md)}
+        click.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        click.echo(format_table(results))
+        click.echo(f"\nreport: {md}", err=True)
+
+
+@click.command(name="answers")
+@click.option(
+    "--dataset",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="A SQuAD-style folder (e.g. ../shared/eval/squad-v1.1-dev).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_EVAL_LIMIT,
+    show_default=True,
+    help="Questions asked (from the report slice).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("bench/results"),
+    show_default=True,
+    help="Where the markdown and JSON reports go.",
+)
+@click.option(
+    "--fit",
+    is_flag=True,
+    help="Also refit the extractive answerer's weights and threshold (fit slice) and report them.",
+)
+def eval_answers(dataset: Path, limit: int, as_json: bool, out_dir: Path, fit: bool) -> None:
+    """Answer accuracy, citation validity and refusals of the configured answerer."""
+    from bot.evaluation import answers as ev
+
+    settings = load_settings()
+    try:
+        report = ev.run_eval(settings, dataset, limit=limit, out_dir=out_dir, fit=fit)
+    except ConfigError as exc:
+        config_exit(str(exc))
+    except FootnoteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        click.echo(ev.markdown_report(report))
+
+
+def register(main: click.Group, eval_group: click.Group) -> None:
+    """Add this module's commands to ``footnote eval``."""
+    eval_group.add_command(eval_retrieval)
+    eval_group.add_command(eval_answers)

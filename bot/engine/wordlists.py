@@ -1,0 +1,95 @@
+"""Word lists the engine reads text with: data, kept apart from the code that uses them.
+
+Plain lower-case words; callers stem them where they compare stems.
+"""
+
+from __future__ import annotations
+
+# Words whose final dot does not end a sentence ("Dr.", "Jan.", "U.S.").
+ABBREVIATIONS = frozenset(
+    [
+        "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "no", "nos", "vs", "etc",
+        "inc", "ltd", "co", "corp", "dept", "univ", "gen", "col", "lt", "sgt", "capt", "cmdr",
+        "gov", "sen", "rep", "rev", "hon", "fig", "eq", "approx", "jan", "feb", "mar", "apr", "jun",
+        "jul", "aug", "sep", "sept", "oct", "nov", "dec", "e.g", "i.e", "al", "u.s", "u.k", "u.n",
+        "a.m", "p.m"
+    ]
+)  # fmt: skip
+
+# Words that carry no topic.
+STOPWORDS = frozenset(
+    [
+        "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
+        "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both",
+        "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few",
+        "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers",
+        "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+        "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of",
+        "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over",
+        "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their",
+        "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those",
+        "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when",
+        "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "would", "you",
+        "your", "yours", "yourself", "yourselves", "s", "t", "don", "didn", "doesn", "isn", "wasn",
+        "weren", "aren", "won", "wouldn", "shouldn", "couldn", "let", "may", "might", "must",
+        "shall", "us", "yet", "via", "per", "ever", "else", "upon", "onto", "also", "one's",
+        "whatever", "whoever"
+    ]
+)  # fmt: skip
+
+# Words that shape a question but never appear in its answer's evidence.
+QUESTION_WORDS = frozenset(
+    [
+        "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "name", "named",
+        "called", "tell", "describe", "explain", "kind", "type", "sort", "many", "much", "did",
+        "does", "do", "according"
+    ]
+)  # fmt: skip
+
+# Numbers written as words ("eighty", "a dozen").
+NUMBER_WORDS = frozenset(
+    [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+        "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+        "hundred", "thousand", "million", "billion", "trillion", "dozen", "dozens", "half",
+        "quarter", "percent"
+    ]
+)  # fmt: skip
+
+# Words that make a phrase a date or a time (months, weekdays, "ago", seasons).
+DATE_WORDS = frozenset(
+    [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+        "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday",
+        "saturday", "sunday", "century", "centuries", "decade", "decades", "year", "years", "ago",
+        "today", "yesterday", "spring", "summer", "autumn", "fall", "winter"
+    ]
+)  # fmt: skip
+
+# Words that point back into the conversation.
+ANAPHORA = frozenset(
+    [
+        "it", "its", "it's", "that", "this", "those", "these", "they", "them", "their", "theirs",
+        "he", "she", "him", "his", "her", "hers", "there", "then", "one", "ones", "such", "same",
+        "former", "latter"
+    ]
+)  # fmt: skip
+
+# Words of a question about money ("how much did it cost"); amounts answer them.
+MONEY_WORDS = frozenset(
+    [
+        "money", "cost", "price", "paid", "pay", "spend", "spent", "fund", "funding", "worth",
+        "budget", "fee", "salary", "revenue", "investment", "raise", "raised", "earn", "sold"
+    ]
+)  # fmt: skip
+
+# Words of a sentence that only says where the previous one came from ("This is stated in
+# passage [1]."), which small models often write.
+POINTER_WORDS = frozenset(
+    [
+        "according", "article", "articles", "cited", "information", "mentioned", "passage",
+        "passages", "see", "source", "sources", "stated", "states", "text", "found", "given"
+    ]
+)  # fmt: skip
