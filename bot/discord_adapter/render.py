@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bot.engine.models import Answer, ArticleRef, Citation
 from ingest.report import IngestProgress, IngestReport
@@ -425,21 +426,32 @@ def render_status(
     answerer: str,
     gaps: int,
     ingest_running: bool = False,
+    show_locations: bool = False,
 ) -> EmbedData:
-    """The /status embed from ``CorpusStatus.as_json()`` plus what only the bot knows."""
+    """The /status embed from ``CorpusStatus.as_json()`` plus what only the bot knows.
+
+    ``show_locations`` (admins only) adds server file paths and the store's path or host:
+    members see web sources by address but local folders only as "local files".
+    """
     fields = [
         EmbedField("Articles", str(status.get("articles", "?")), True),
         EmbedField("Passages", str(status.get("passages", "?")), True),
         EmbedField("Coverage gaps", f"{gaps} refused question(s)", True),
     ]
     sources = status.get("sources") or []
-    source_lines = []
+    counts: dict[str, int | str] = {}  # shown label -> articles (labels merge for members)
     for item in sources if isinstance(sources, list | tuple) else [sources]:
         if isinstance(item, Mapping):  # {"origin": ..., "articles": n}
-            origin = escape_markdown(clip(str(item.get("origin", "?")), 200))
-            source_lines.append(f"{origin}: {item.get('articles', '?')} articles")
+            label = _shown_origin(str(item.get("origin", "?")), show_locations)
+            n = item.get("articles", "?")
+            before = counts.get(label, 0)
+            if isinstance(n, int) and isinstance(before, int):
+                counts[label] = before + n
+            else:
+                counts[label] = str(n)
         else:
-            source_lines.append(escape_markdown(str(item)))
+            counts.setdefault(_shown_origin(str(item), show_locations), "")
+    source_lines = [f"{label}: {n} articles" if n != "" else label for label, n in counts.items()]
     fields.append(EmbedField("Sources", list_with_more(source_lines, 1000) or "none"))
     last = status.get("last_run")
     if ingest_running:
@@ -453,9 +465,18 @@ def render_status(
     fields.append(EmbedField("Last ingestion", last_text))
     fields.append(EmbedField("Embedding model", f"`{status.get('embedding_model', '?')}`", True))
     fields.append(EmbedField("Answerer", f"`{answerer}`", True))
-    if status.get("store"):
+    if show_locations and status.get("store"):
         fields.append(EmbedField("Store", f"`{status['store']}`", True))
     return fit_embed(EmbedData(title="Footnote status", fields=tuple(fields)))
+
+
+def _shown_origin(origin: str, show_locations: bool) -> str:
+    """A source as /status shows it: local paths stay private unless ``show_locations``."""
+    if show_locations:
+        return escape_markdown(clip(origin, 200))
+    if origin.startswith(("http://", "https://")):  # the site only: a query may hold a key
+        return escape_markdown(urlsplit(origin).hostname or "a web source")
+    return "local files"
 
 
 def _last_run_text(last: Mapping[str, object]) -> str:

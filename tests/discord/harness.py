@@ -489,6 +489,35 @@ class Harness:
         }
         return self._interaction(2, data, user_id, channel or text_channel_payload())
 
+    def dm_slash(self, name: str, *, user_id: int = MEMBER_ID, **options: Any) -> dict[str, Any]:
+        """INTERACTION_CREATE for ``/name`` sent from a DM with the bot (no guild, a user)."""
+        interaction_id = self.next_id()
+        channel = {"id": str(self.next_id()), "type": 1, "recipients": [USERS[user_id]]}
+        payload = {
+            "id": str(interaction_id),
+            "application_id": str(APP_ID),
+            "type": 2,
+            "data": {
+                "id": str(hash(name) & 0xFFFFFFFF),
+                "name": name,
+                "type": 1,
+                "options": self._options(name, options),
+            },
+            "channel_id": channel["id"],
+            "channel": channel,
+            "user": USERS[user_id],
+            "token": f"token{interaction_id}",
+            "version": 1,
+            "app_permissions": str(BASIC),
+            "locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"1": str(user_id)},
+            "context": 1,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        self.bot._connection.parse_interaction_create(payload)
+        return payload
+
     def autocomplete(
         self, name: str, focused: str, *, user_id: int = MEMBER_ID, **options: Any
     ) -> dict[str, Any]:

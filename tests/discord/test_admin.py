@@ -97,7 +97,7 @@ async def test_status_shows_corpus_models_and_gaps(harness, env):
     env.feedback.record_gap("Who won the regatta?")
     env.feedback.record_gap("who won the regatta")
     env.feedback.record_gap("What is the tram fare?")
-    payload = harness.slash("status")
+    payload = harness.slash("status", user_id=ADMIN_ID)
     await harness.idle()
     defer, reply = harness.of(payload)
     assert defer.flags & 64 and reply.flags & 64

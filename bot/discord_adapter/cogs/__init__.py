@@ -115,6 +115,17 @@ def to_embed(data: EmbedData) -> discord.Embed:
     return embed
 
 
+def _in_guild(interaction: discord.Interaction) -> bool:
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage("This command works only in a server, not in DMs.")
+    return True
+
+
+#: Runtime twin of ``app_commands.guild_only()``: Discord enforces that one only once the
+#: definitions are synced, so a stale global registration could still reach us from a DM.
+in_guild = app_commands.check(_in_guild)
+
+
 def error_message(error: BaseException) -> str:
     """What the user is told about ``error`` (never internals)."""
     if isinstance(error, app_commands.CommandInvokeError | commands.CommandInvokeError):
@@ -123,6 +134,8 @@ def error_message(error: BaseException) -> str:
         return str(error) or GENERIC_ERROR
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down a little: try again in {error.retry_after:.0f} seconds."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works only in a server, not in DMs."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
     return GENERIC_ERROR

@@ -19,6 +19,7 @@ from bot.discord_adapter.cogs import (
     BotOptions,
     FootnoteCog,
     IngestRunner,
+    in_guild,
     to_embed,
 )
 from bot.discord_adapter.render import (
@@ -176,6 +177,8 @@ class AdminCog(FootnoteCog, name="Admin"):
 
     @app_commands.command(name="ingest")
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)  # hidden from members; still checked
+    @in_guild
     async def ingest(self, interaction: discord.Interaction, source: str | None = None) -> None:
         """Re-read the article sources and update the corpus (admins only).
 
@@ -246,6 +249,8 @@ class AdminCog(FootnoteCog, name="Admin"):
         ][:25]
 
     @app_commands.command(name="status")
+    @app_commands.guild_only()
+    @in_guild
     async def status(self, interaction: discord.Interaction) -> None:
         """Corpus size, sources, last ingestion, models in use and coverage gaps.
 
@@ -262,7 +267,11 @@ class AdminCog(FootnoteCog, name="Admin"):
                 "report": self.job.last_report.as_json(),
             }
         embed = render_status(
-            data, answerer=self.options.answerer, gaps=gaps, ingest_running=self.job.running
+            data,
+            answerer=self.options.answerer,
+            gaps=gaps,
+            ingest_running=self.job.running,
+            show_locations=self.is_admin(interaction),  # server paths and hosts: admins only
         )
         await interaction.followup.send(
             embed=to_embed(embed), ephemeral=True, allowed_mentions=NO_MENTIONS

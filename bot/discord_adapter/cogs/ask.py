@@ -23,6 +23,7 @@ from bot.discord_adapter.cogs import (
     BotOptions,
     FootnoteCog,
     error_message,
+    in_guild,
     send_ephemeral,
     to_embed,
 )
@@ -236,6 +237,7 @@ class AskCog(FootnoteCog, name="Ask"):
 
     @app_commands.command(name="ask")
     @app_commands.guild_only()
+    @in_guild
     async def ask(
         self,
         interaction: discord.Interaction,

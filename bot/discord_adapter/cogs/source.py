@@ -10,7 +10,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_adapter.cogs import NO_MENTIONS, BotDeps, BotOptions, FootnoteCog, to_embed
+from bot.discord_adapter.cogs import (
+    NO_MENTIONS,
+    BotDeps,
+    BotOptions,
+    FootnoteCog,
+    in_guild,
+    to_embed,
+)
 from bot.discord_adapter.render import EmbedData, clip, render_article, render_article_list
 from bot.engine.errors import QuestionRejected
 from bot.engine.models import ArticleRef
@@ -48,6 +55,8 @@ class SourceCog(FootnoteCog, name="Source"):
         return self._deps
 
     @app_commands.command(name="source")
+    @app_commands.guild_only()
+    @in_guild
     async def source(self, interaction: discord.Interaction, query: str) -> None:
         """Show the article and passages behind a citation, an id, or a title.
 
