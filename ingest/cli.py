@@ -40,7 +40,7 @@ def _setup_logging(quiet: bool) -> None:
 
 
 def _config_exit(ctx: click.Context, message: str) -> None:
-    click.echo(f"Configuration error: {message}", err=True)
+    click.echo(f"Error: configuration: {message}", err=True)
     ctx.exit(EX_CONFIG)
 
 
@@ -48,11 +48,12 @@ def _load_settings(ctx: click.Context) -> IngestSettings:
     from pydantic import ValidationError
 
     from ingest.config import IngestSettings
+    from vectorstore.config import describe_settings_error
 
     try:
         return IngestSettings()
     except ValidationError as exc:
-        _config_exit(ctx, f"invalid settings (FOOTNOTE_* environment or .env):\n{exc}")
+        _config_exit(ctx, describe_settings_error(exc, IngestSettings))
         raise AssertionError from exc  # unreachable: ctx.exit raises
 
 

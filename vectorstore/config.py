@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_COLLECTION = "footnote"
@@ -51,3 +53,69 @@ class StoreSettings(BaseSettings):
     def chroma_dir(self) -> Path:
         """Directory of the embedded Chroma database."""
         return self.data_dir / "chroma"
+
+
+def env_names(settings_cls: type[BaseSettings], field: str) -> list[str]:
+    """The environment variables that set ``field`` (its aliases, else prefix + NAME)."""
+    info = settings_cls.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return [str(choice) for choice in alias.choices]
+    if isinstance(alias, str):
+        return [alias]
+    prefix = str(settings_cls.model_config.get("env_prefix") or "")
+    return [f"{prefix}{field}".upper()]
+
+
+_EXPECTED = {
+    "int_parsing": "an integer",
+    "int_type": "an integer",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+}
+
+
+def _limits(info: FieldInfo | None) -> str:
+    """``from 1 to 25``-style bounds of a field, from its ``Field(ge=..., le=...)``."""
+    parts = []
+    for item in info.metadata if info is not None else ():
+        for attr, word in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            value = getattr(item, attr, None)
+            if value is not None:
+                parts.append(f"{word} {value}")
+    return " and ".join(parts)
+
+
+def _expected(error: Mapping[str, Any], info: FieldInfo | None) -> str:
+    ctx = error.get("ctx") or {}
+    kind = str(error.get("type", ""))
+    limits = _limits(info)
+    if kind in _EXPECTED:
+        return _EXPECTED[kind] + (f" {limits}" if limits else "")
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return f"a value {limits}" if limits else str(error["msg"])
+    if kind == "string_pattern_mismatch":
+        return f"text matching {ctx.get('pattern')}"
+    if kind == "literal_error":
+        return f"one of {ctx.get('expected')}"
+    return str(error["msg"])
+
+
+def describe_settings_error(exc: ValidationError, settings_cls: type[BaseSettings]) -> str:
+    """One line per bad setting, naming its environment variable and what it expects.
+
+    Pydantic's own text names the Python field and links to its docs; users set environment
+    variables, so that is what the message must say. Secret values are never repeated.
+    """
+    lines = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error.get("loc") else ""
+        names = env_names(settings_cls, field) if field else ["(unknown setting)"]
+        info = settings_cls.model_fields.get(field)
+        secret = info is not None and "SecretStr" in repr(info.annotation)
+        shown = "" if secret or "input" not in error else f"={error['input']!s}"
+        lines.append(f"{names[0]}{shown} is invalid: expected {_expected(error, info)}")
+    return "; ".join(lines) + " (set in the environment or .env; see .env.example)"

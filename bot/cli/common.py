@@ -24,8 +24,9 @@ def load_settings() -> BotSettings:
     from pydantic import ValidationError
 
     from bot.config import BotSettings
+    from vectorstore.config import describe_settings_error
 
     try:
         return BotSettings()
     except ValidationError as exc:
-        config_exit(str(exc))
+        config_exit(describe_settings_error(exc, BotSettings))

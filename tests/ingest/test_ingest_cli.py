@@ -108,7 +108,7 @@ def test_sources_file_and_usage_errors(corpus: Path, env, tmp_path: Path) -> Non
 def test_bad_settings_exit_78(corpus: Path, env) -> None:
     result = invoke([str(corpus)], {**env, "FOOTNOTE_CHUNK_TOKENS": "5"})
     assert result.exit_code == 78
-    assert "chunk_tokens" in result.stderr
+    assert "FOOTNOTE_CHUNK_TOKENS=5 is invalid" in result.stderr
 
 
 def test_model_mismatch_exits_78_until_rebuild(corpus: Path, env, tmp_path, fake_embeddings):
