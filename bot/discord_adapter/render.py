@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.engine.models import Answer, ArticleRef, Citation
 from ingest.report import IngestProgress, IngestReport
@@ -182,10 +182,58 @@ def _date(published: str | None) -> str | None:
     return published[:10] if published else None
 
 
+URL_LIMIT = 2048  # longer embed URLs are refused by Discord
+# RFC 3986 reserved and unreserved characters, and "%" (keeps existing escapes); all else is
+# percent-encoded: whitespace, quotes, <>, backslashes, control and non-ASCII characters.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+_HOST = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])$")
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` encoded so Discord accepts it in an embed or link; ``None`` if it is unusable.
+
+    Discord rejects a whole message (400) over one bad embed URL, so an article URL with
+    whitespace, a non-http(s) scheme or a malformed host loses its link, never the reply.
+    """
+    if not url or not url.strip():
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return None
+    if not _HOST.match(host if ":" not in host else f"[{host}]"):
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    if parts.username or parts.password:  # credentials never go into a public message
+        return None
+    encoded = urlunsplit(
+        (
+            parts.scheme.lower(),
+            netloc,
+            quote(parts.path, safe=_URL_SAFE),
+            quote(parts.query, safe=_URL_SAFE),
+            quote(parts.fragment, safe=_URL_SAFE),
+        )
+    )
+    return encoded if len(encoded) <= URL_LIMIT else None
+
+
 def _link(title: str, url: str | None) -> str:
     title = escape_markdown(title.strip() or "Untitled")
-    if url and url.startswith(("http://", "https://")):
-        return f"[{title}](<{url.replace('>', '%3E')}>)"
+    if href := safe_url(url):
+        # <...> stops the embed preview; ")" and ">" would end the link early.
+        href = href.replace(">", "%3E").replace(")", "%29").replace("(", "%28")
+        return f"[{title}](<{href}>)"
     return f"**{title}**"
 
 
@@ -349,8 +397,8 @@ def render_article(
     if ref.published:
         meta.append(f"**Published:** {escape_markdown(ref.published)}")
     meta.append(f"**Article id:** `{ref.article_id.replace('`', '')}`")
-    if ref.url:
-        meta.append(f"**Link:** <{ref.url}>")
+    if link := safe_url(ref.url):
+        meta.append(f"**Link:** <{link}>")
     if heading:
         meta.insert(0, heading)
     fields = []
@@ -368,7 +416,7 @@ def render_article(
     return fit_embed(
         EmbedData(
             title=ref.title or "Untitled",
-            url=ref.url if ref.url and ref.url.startswith(("http://", "https://")) else None,
+            url=safe_url(ref.url),
             description="\n".join(meta),
             fields=tuple(fields[:shown]),
         )
@@ -512,5 +560,6 @@ __all__ = [
     "render_passages",
     "render_status",
     "render_stream_preview",
+    "safe_url",
     "split_message",
 ]

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_adapter.render import EmbedData
+from bot.discord_adapter.render import EmbedData, safe_url
 from vectorstore.errors import FootnoteError
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def to_embed(data: EmbedData) -> discord.Embed:
     embed = discord.Embed(
         title=data.title,
         description=data.description or None,
-        url=data.url,
+        url=safe_url(data.url),  # a URL Discord refuses would lose the whole message
         colour=discord.Colour.blurple(),
     )
     for f in data.fields:
