@@ -45,6 +45,23 @@ def _require(module: str, extra: str | None, what: str) -> None:
         raise ConfigError(f"{what} needs the package {module}: {hint}")
 
 
+def _setup_error(setting: str, exc: BaseException) -> str:
+    """One line for a provider that refused to start: the setting, the reason, the way out.
+
+    Provider SDKs raise their own exception types with multi-line texts; the user needs the
+    setting to change, not the traceback.
+    """
+    reason = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
+    if len(reason) > 200:
+        reason = reason[:199] + "…"
+    hint = ""
+    if any(word in reason.lower() for word in ("api_key", "api key", "credential", "token")):
+        hint = (
+            "; set FOOTNOTE_LLM_API_KEY (or the provider's own variable, e.g. OPENAI_API_KEY)"
+        )
+    return f"cannot set up the LLM {setting}: {reason}{hint}"
+
+
 def make_chat_model(settings: BotSettings) -> BaseChatModel | None:
     """The configured chat model, or ``None`` (then Footnote answers extractively).
 
@@ -71,14 +88,17 @@ def make_chat_model(settings: BotSettings) -> BaseChatModel | None:
                 "FOOTNOTE_LLM_BASE_URL is set: ignoring provider %r of FOOTNOTE_LLM", provider
             )
         log.info("LLM: OpenAI-compatible server %s model=%s", base_url, name or "local")
-        return ChatOpenAI(
-            base_url=base_url,
-            api_key=api_key or "not-needed",  # type: ignore[arg-type]
-            model=name or "local",
-            timeout=settings.llm_timeout,
-            temperature=settings.llm_temperature,
-            max_retries=1,
-        )
+        try:
+            return ChatOpenAI(
+                base_url=base_url,
+                api_key=api_key or "not-needed",  # type: ignore[arg-type]
+                model=name or "local",
+                timeout=settings.llm_timeout,
+                temperature=settings.llm_temperature,
+                max_retries=1,
+            )
+        except Exception as exc:  # noqa: BLE001 - any provider error at set-up is a config error
+            raise ConfigError(_setup_error(f"FOOTNOTE_LLM_BASE_URL={base_url}", exc)) from exc
     provider, name = _split_model(spec)
     if provider is None or not name:
         raise ConfigError(
@@ -96,8 +116,8 @@ def make_chat_model(settings: BotSettings) -> BaseChatModel | None:
         kwargs["api_key"] = api_key
     try:
         model = init_chat_model(name, model_provider=provider, **kwargs)
-    except (ValueError, ImportError) as exc:
-        raise ConfigError(f"cannot set up FOOTNOTE_LLM={spec}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - providers raise their own types (openai.OpenAIError)
+        raise ConfigError(_setup_error(f"FOOTNOTE_LLM={spec}", exc)) from exc
     log.info("LLM: %s via init_chat_model", spec)
     return model
 
