@@ -8,7 +8,7 @@ real ones and the tests pass fakes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_adapter.render import EmbedData, safe_url
-from vectorstore.errors import FootnoteError
+from vectorstore.errors import FootnoteError, VectorStoreUnavailable
 
 if TYPE_CHECKING:
     from bot.discord_adapter.feedback import FeedbackStore
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 #: Every message, edit and follow-up the bot sends carries this (the Bot's default too).
 NO_MENTIONS = discord.AllowedMentions.none()
+
+STORE_UNAVAILABLE = "The article store is unreachable right now; please try again later."
 
 GENERIC_ERROR = (
     "Sorry, something went wrong on my side while handling that. "
@@ -130,6 +132,8 @@ def error_message(error: BaseException) -> str:
     """What the user is told about ``error`` (never internals)."""
     if isinstance(error, app_commands.CommandInvokeError | commands.CommandInvokeError):
         error = error.original
+    if isinstance(error, VectorStoreUnavailable):  # its text may name hosts or paths
+        return STORE_UNAVAILABLE
     if isinstance(error, FootnoteError):
         return str(error) or GENERIC_ERROR
     if isinstance(error, app_commands.CommandOnCooldown):
@@ -139,6 +143,24 @@ def error_message(error: BaseException) -> str:
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
     return GENERIC_ERROR
+
+
+async def choices_or_nothing(
+    what: str,
+    lookup: Callable[[], Awaitable[list[app_commands.Choice[str]]]],
+) -> list[app_commands.Choice[str]]:
+    """Run an autocomplete lookup; any failure (the store is down) suggests nothing.
+
+    An autocomplete that raises leaves the user's box spinning and logs a traceback per
+    keystroke; an empty list is the honest answer, and the command itself reports the outage.
+    """
+    try:
+        return await lookup()
+    except FootnoteError as exc:
+        log.warning("%s autocomplete: %s: %s", what, type(exc).__name__, exc)
+    except Exception:
+        log.exception("%s autocomplete failed", what)
+    return []
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:

@@ -19,6 +19,7 @@ from bot.discord_adapter.cogs import (
     BotOptions,
     FootnoteCog,
     IngestRunner,
+    choices_or_nothing,
     in_guild,
     to_embed,
 )
@@ -240,13 +241,17 @@ class AdminCog(FootnoteCog, name="Admin"):
     ) -> list[app_commands.Choice[str]]:
         if not self.is_admin(interaction):
             return []
-        configured = await asyncio.to_thread(self.deps.ingest_sources)
-        needle = current.casefold()
-        return [
-            app_commands.Choice(name=clip(s, 100), value=s)
-            for s in configured
-            if needle in s.casefold() and len(s) <= 100
-        ][:25]
+
+        async def lookup() -> list[app_commands.Choice[str]]:
+            configured = await asyncio.to_thread(self.deps.ingest_sources)
+            needle = current.casefold()
+            return [
+                app_commands.Choice(name=clip(s, 100), value=s)
+                for s in configured
+                if needle in s.casefold() and len(s) <= 100
+            ][:25]
+
+        return await choices_or_nothing("/ingest source", lookup)
 
     @app_commands.command(name="status")
     @app_commands.guild_only()

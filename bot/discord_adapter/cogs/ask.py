@@ -22,6 +22,7 @@ from bot.discord_adapter.cogs import (
     BotDeps,
     BotOptions,
     FootnoteCog,
+    choices_or_nothing,
     error_message,
     in_guild,
     send_ephemeral,
@@ -297,11 +298,14 @@ class AskCog(FootnoteCog, name="Ask"):
     async def _source_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        publishers = await asyncio.to_thread(self.deps.catalog.publishers)
-        needle = current.casefold().strip()
-        matches = [p for p in publishers if needle in p.casefold()]
-        matches.sort(key=lambda p: (not p.casefold().startswith(needle), p.casefold()))
-        return [app_commands.Choice(name=clip(p, 100), value=p[:100]) for p in matches[:25]]
+        async def lookup() -> list[app_commands.Choice[str]]:
+            publishers = await asyncio.to_thread(self.deps.catalog.publishers)
+            needle = current.casefold().strip()
+            matches = [p for p in publishers if needle in p.casefold()]
+            matches.sort(key=lambda p: (not p.casefold().startswith(needle), p.casefold()))
+            return [app_commands.Choice(name=clip(p, 100), value=p[:100]) for p in matches[:25]]
+
+        return await choices_or_nothing("/ask source", lookup)
 
     async def _filters(self, source: str | None, published_after: str | None) -> SearchFilters:
         sources: tuple[str, ...] = ()

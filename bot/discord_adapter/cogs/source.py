@@ -15,6 +15,7 @@ from bot.discord_adapter.cogs import (
     BotDeps,
     BotOptions,
     FootnoteCog,
+    choices_or_nothing,
     in_guild,
     to_embed,
 )
@@ -77,13 +78,17 @@ class SourceCog(FootnoteCog, name="Source"):
     ) -> list[app_commands.Choice[str]]:
         if not current.strip() or _CITATION.match(current.strip()):
             return []
-        refs = await asyncio.to_thread(self.deps.catalog.search_titles, current.strip(), 25)
-        choices = []
-        for ref in refs[:25]:
-            value = ref.article_id if len(ref.article_id) <= 100 else ref.title[:100]
-            label = f"{ref.title} · {ref.source}" if ref.source else ref.title
-            choices.append(app_commands.Choice(name=clip(label or value, 100), value=value))
-        return choices
+
+        async def lookup() -> list[app_commands.Choice[str]]:
+            refs = await asyncio.to_thread(self.deps.catalog.search_titles, current.strip(), 25)
+            choices = []
+            for ref in refs[:25]:
+                value = ref.article_id if len(ref.article_id) <= 100 else ref.title[:100]
+                label = f"{ref.title} · {ref.source}" if ref.source else ref.title
+                choices.append(app_commands.Choice(name=clip(label or value, 100), value=value))
+            return choices
+
+        return await choices_or_nothing("/source query", lookup)
 
     async def _lookup(self, interaction: discord.Interaction, query: str) -> EmbedData:
         if not query:
