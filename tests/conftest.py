@@ -91,6 +91,59 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
             proc.kill()
 
 
+class ChromaServerProcess:
+    """A ``chroma run`` server the test can kill (-9) and start again on the same port and path."""
+
+    def __init__(self, path: Path, port: int | None = None) -> None:
+        self.host = "127.0.0.1"
+        self.port = port or free_port()
+        self.path = path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which(
+            "chroma"
+        )
+        if chroma is None:
+            pytest.fail("the `chroma` CLI is not installed (it ships with chromadb)")
+        log_path = self.path / "server.log"
+        self.path.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as log_file:
+            self.proc = subprocess.Popen(
+                [chroma, "run", "--path", str(self.path / "db"), "--host", self.host,
+                 "--port", str(self.port)],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.5):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"chroma server did not start:\n{log_path.read_text()[-2000:]}")
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        """``kill -9``: no goodbye to connected clients."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+@pytest.fixture
+def restartable_chroma_server(tmp_path: Path) -> Iterator[ChromaServerProcess]:
+    """A ``chroma run`` server of this test's own, which the test may kill and restart."""
+    server = ChromaServerProcess(tmp_path / "chroma-server")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
 def shared_eval_dir(name: str) -> Path:
     """A dataset from ../shared/eval, or skip the test with the reason."""
     path = SHARED_EVAL / name

@@ -7,10 +7,12 @@ embedding function downloads a model, which fails here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from langchain_chroma import Chroma
 
 from vectorstore.base import META_TITLE, Hit, Passage, Where
@@ -20,6 +22,7 @@ from vectorstore.errors import EmbeddingModelMismatch, VectorStoreUnavailable
 
 if TYPE_CHECKING:
     import chromadb
+    from langchain_core.documents import Document
     from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,10 @@ log = logging.getLogger(__name__)
 META_EMBEDDING_MODEL = "footnote:embedding_model"
 META_EMBEDDING_DIM = "footnote:embedding_dim"
 CHROMA_MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 records
+
+# What a Chroma server that died, restarted or hung mid-session raises from ``HttpClient`` calls:
+# httpx's transport errors (ConnectError, ReadTimeout, RemoteProtocolError, ...), not ValueError.
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError, ConnectionError)
 
 
 def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
@@ -67,6 +74,15 @@ def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
     raise AssertionError(f"unknown store mode {settings.mode}")  # pragma: no cover
 
 
+def unreachable_message(action: str, exc: BaseException) -> str:
+    """The one line users see when the store stops answering (no host names: Discord shows it)."""
+    detail = str(exc).strip() or "no details"
+    return (
+        f"the article store is unreachable ({action} failed: {type(exc).__name__}: {detail}); "
+        "try again when the Chroma server is back"
+    )
+
+
 def embedding_input(text: str, metadata: dict[str, Any] | None) -> str:
     """What gets embedded for a passage: its article title, then its text.
 
@@ -78,7 +94,24 @@ def embedding_input(text: str, metadata: dict[str, Any] | None) -> str:
 
 
 class _TitledChroma(Chroma):
-    """``langchain_chroma.Chroma`` that embeds title + text but stores the text alone."""
+    """``langchain_chroma.Chroma`` that embeds title + text but stores the text alone.
+
+    The writes LangChain's indexing API makes through it go through the owning store's guard, so
+    a dead server is ``VectorStoreUnavailable`` there too.
+    """
+
+    _guard: Any = None  # ChromaArticleStore._guard, set by the store
+
+    def _guarded(self, action: str) -> contextlib.AbstractContextManager[None]:
+        return self._guard(action) if self._guard is not None else contextlib.nullcontext()
+
+    def delete(self, ids: list[str] | None = None, **kwargs: Any) -> None:
+        with self._guarded("delete"):
+            super().delete(ids, **kwargs)
+
+    def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
+        with self._guarded("get"):
+            return super().get_by_ids(ids)
 
     def add_texts(
         self,
@@ -99,17 +132,24 @@ class _TitledChroma(Chroma):
             vectors = embedder.embed_documents(
                 [embedding_input(t, m) for t, m in zip(batch_texts, batch_metas, strict=True)]
             )
-            self._collection.upsert(
-                ids=ids[start:end],
-                documents=batch_texts,
-                embeddings=vectors,  # type: ignore[arg-type]
-                metadatas=[m or None for m in batch_metas],  # type: ignore[misc]
-            )
+            with self._guarded("upsert"):
+                self._collection.upsert(
+                    ids=ids[start:end],
+                    documents=batch_texts,
+                    embeddings=vectors,  # type: ignore[arg-type]
+                    metadatas=[m or None for m in batch_metas],  # type: ignore[misc]
+                )
         return ids
 
 
 class ChromaArticleStore:
-    """``ArticleStore`` over one Chroma collection, embedded with a sentence-transformers model."""
+    """``ArticleStore`` over one Chroma collection, embedded with a sentence-transformers model.
+
+    Every call to Chroma goes through ``_guard``: a transport error becomes
+    ``VectorStoreUnavailable`` and marks the collection handle stale, and the next call reopens
+    it, so a bot or a chat session recovers on its own once the server is back (possibly
+    restarted on a fresh path, where the old collection handle would be wrong).
+    """
 
     def __init__(
         self,
@@ -125,7 +165,25 @@ class ChromaArticleStore:
         self._model_name = model_name
         dimension = len(embeddings.embed_query("dimension probe"))
         self._dimension = dimension
+        self._stale = False
         self._open_collection()
+
+    @contextlib.contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        """Map a dead or hung server to ``VectorStoreUnavailable``; reopen on the next call."""
+        try:
+            yield
+        except TRANSPORT_ERRORS as exc:
+            self._stale = True
+            log.debug("Chroma %s failed: %s: %s", action, type(exc).__name__, exc)
+            raise VectorStoreUnavailable(unreachable_message(action, exc)) from exc
+
+    def _ready(self) -> None:
+        """Reopen the collection after a transport error (the server may be back)."""
+        if self._stale:
+            self._open_collection()
+            self._stale = False
+            log.info("reconnected to Chroma collection %s", self._collection_name)
 
     @classmethod
     def from_settings(
@@ -143,16 +201,23 @@ class ChromaArticleStore:
     def _open_collection(self) -> None:
         metadata = {META_EMBEDDING_MODEL: self._model_name, META_EMBEDDING_DIM: self._dimension}
         try:
-            self._lc = _TitledChroma(
+            lc = _TitledChroma(
                 client=self._client,
                 collection_name=self._collection_name,
                 embedding_function=self._embeddings,
                 collection_metadata=metadata,
                 collection_configuration={"hnsw": {"space": "cosine"}},
             )
-            stored = self._lc._collection.metadata or {}
-        except (ValueError, ConnectionError) as exc:
+            stored = lc._collection.metadata or {}
+        except TRANSPORT_ERRORS as exc:
+            self._stale = True
+            raise VectorStoreUnavailable(
+                unreachable_message("opening the collection", exc)
+            ) from exc
+        except ValueError as exc:
             raise VectorStoreUnavailable(f"cannot open Chroma collection: {exc}") from exc
+        lc._guard = self._guard
+        self._lc = lc
         built_with = stored.get(META_EMBEDDING_MODEL)
         built_dim = stored.get(META_EMBEDDING_DIM)
         if built_with != self._model_name or built_dim != self._dimension:
@@ -179,6 +244,7 @@ class ChromaArticleStore:
 
     def as_langchain(self) -> Chroma:
         """The LangChain vector store, for LangChain's indexing API."""
+        self._ready()
         return self._lc
 
     def search(self, query: str, k: int = 4, where: Where | None = None) -> list[Hit]:
@@ -190,14 +256,16 @@ class ChromaArticleStore:
     ) -> list[Hit]:
         """Dense search with a query embedding computed by the caller."""
         embedding: Sequence[float] = [float(x) for x in vector]
+        self._ready()
         try:
-            result = self._collection.query(
-                query_embeddings=[embedding],
-                n_results=k,
-                where=dict(where) if where else None,
-                include=["documents", "metadatas", "distances"],
-            )
-        except (ValueError, ConnectionError) as exc:
+            with self._guard("search"):
+                result = self._collection.query(
+                    query_embeddings=[embedding],
+                    n_results=k,
+                    where=dict(where) if where else None,
+                    include=["documents", "metadatas", "distances"],
+                )
+        except ValueError as exc:
             raise VectorStoreUnavailable(f"Chroma query failed: {exc}") from exc
         ids = result["ids"][0]
         docs = (result.get("documents") or [[]])[0]
@@ -213,7 +281,9 @@ class ChromaArticleStore:
         """The passages with these ids, in the order asked (missing ids are skipped)."""
         if not ids:
             return []
-        result = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        self._ready()
+        with self._guard("get"):
+            result = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
         found = {
             i: Passage.from_record(i, d or "", m)
             for i, d, m in zip(
@@ -224,11 +294,13 @@ class ChromaArticleStore:
 
     def find(self, where: Where, limit: int | None = None) -> list[Passage]:
         """Passages whose metadata matches ``where`` (Chroma's filter syntax)."""
-        result = self._collection.get(
-            where=dict(where),
-            limit=limit,
-            include=["documents", "metadatas"],
-        )
+        self._ready()
+        with self._guard("find"):
+            result = self._collection.get(
+                where=dict(where),
+                limit=limit,
+                include=["documents", "metadatas"],
+            )
         return [
             Passage.from_record(i, d or "", m)
             for i, d, m in zip(
@@ -239,12 +311,14 @@ class ChromaArticleStore:
     def iter_passages(self, batch_size: int = 1000) -> Iterator[Passage]:
         """Every stored passage, in batches; used to build the lexical index."""
         offset = 0
+        self._ready()
         while True:
-            result = self._collection.get(
-                limit=batch_size,
-                offset=offset,
-                include=["documents", "metadatas"],
-            )
+            with self._guard("listing passages"):
+                result = self._collection.get(
+                    limit=batch_size,
+                    offset=offset,
+                    include=["documents", "metadatas"],
+                )
             ids = result["ids"]
             if not ids:
                 return
@@ -259,20 +333,28 @@ class ChromaArticleStore:
     def delete(self, ids: Sequence[str]) -> None:
         """Delete passages by id; unknown ids are ignored."""
         ids = list(ids)
+        self._ready()
         for start in range(0, len(ids), CHROMA_MAX_BATCH):
-            self._collection.delete(ids=ids[start : start + CHROMA_MAX_BATCH])
+            with self._guard("delete"):
+                self._collection.delete(ids=ids[start : start + CHROMA_MAX_BATCH])
 
     def count(self) -> int:
         """Number of stored passages."""
+        self._ready()
         try:
-            return int(self._collection.count())
-        except (ValueError, ConnectionError) as exc:
+            with self._guard("count"):
+                return int(self._collection.count())
+        except ValueError as exc:
             raise VectorStoreUnavailable(f"Chroma is unavailable: {exc}") from exc
 
     def reset(self) -> None:
         """Drop the collection and create it anew, possibly for another embedding model."""
         try:
-            self._client.delete_collection(self._collection_name)
+            with self._guard("dropping the collection"):
+                self._client.delete_collection(self._collection_name)
+        except VectorStoreUnavailable:
+            raise
         except (ValueError, Exception) as exc:  # noqa: BLE001 - NotFoundError differs per client
             log.debug("no collection to drop: %s", exc)
         self._open_collection()
+        self._stale = False
