@@ -36,7 +36,12 @@ _ID_MENTION = re.compile(r"<@([!&]?\d+)>")
 _MARKER = re.compile(r"\[\d+\]")
 # A sentence end, with the citation markers that follow it kept on the same side.
 _SENTENCE_END = re.compile(r"[.!?…](?:[\"')\]]*)(?:\s*\[\d+\])*\s+")
-_MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|>\[\]()])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|<>\[\]()])")
+# Line starts that Discord renders as headings (#), subtext (-#) or lists (-, +, *, 1.).
+_LINE_START = re.compile(r"^([ \t]*)([#+-])", re.MULTILINE)
+_ORDERED_ITEM = re.compile(r"^([ \t]*\d+)\.(?=\s)", re.MULTILINE)
+_ESCAPED_MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
+_ESCAPE = re.compile(r"\\([\\*_~`|<>\[\]()#+.-])")
 
 
 def neutralize_mentions(text: str) -> str:
@@ -46,8 +51,27 @@ def neutralize_mentions(text: str) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    """Escape Markdown so a title or quote is shown as written."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Escape Markdown so article text (a title, a quote) is shown as written, never rendered.
+
+    Covers masked links, bold/italics/strike, spoilers, code, quotes, and headings, subtext and
+    lists at line starts; ``<`` too, so ``<#id>``, ``<t:…>`` and ``</cmd:id>`` stay plain text.
+    """
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _ORDERED_ITEM.sub(r"\1\\.", text)  # "1\." ("\1" would show the backslash)
+    return _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
+
+
+def escape_answer_text(text: str) -> str:
+    """Escape an answer's text, which is article-derived, except our own ``[n]`` markers.
+
+    A marker directly followed by ``(url)`` stays harmless: the parenthesis is escaped.
+    """
+    return _ESCAPED_MARKER.sub(r"[\1]", escape_markdown(text))
+
+
+def unescape_markdown(text: str) -> str:
+    """Undo :func:`escape_markdown` (to read the bot's own messages back as plain text)."""
+    return _ESCAPE.sub(r"\1", text)
 
 
 def clip(text: str, limit: int) -> str:
@@ -108,7 +132,7 @@ def render_answer_text(answer: Answer) -> str:
     parts: list[str] = []
     if answer.notice:
         parts.append(f"-# ⚠️ {answer.notice}")
-    text = answer.text.strip()
+    text = escape_answer_text(answer.text.strip())
     if answer.abstained and answer.sources:
         text += "\n\n-# The closest sources are listed below."
     parts.append(text)
@@ -117,7 +141,7 @@ def render_answer_text(answer: Answer) -> str:
 
 def render_stream_preview(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """What a message shows while the answer streams: the text so far, with a cursor."""
-    text = neutralize_mentions(text.strip())
+    text = neutralize_mentions(escape_answer_text(text.strip()))
     if not text:
         return "…"
     return clip(text + " ▌", limit)
@@ -408,7 +432,7 @@ def render_article(
             marked = escape_markdown(highlight.strip())
             if marked and marked in value:
                 value = value.replace(marked, f"**{marked}**", 1)
-        fields.append(EmbedField(f"Passage {p.index + 1} · `{p.id}`", value))
+        fields.append(EmbedField(f"Passage {p.index + 1} · `{p.id.replace('`', '')}`", value))
     shown = min(len(fields), 5)
     total = total_passages if total_passages is not None else len(passages)
     if total > shown:
@@ -432,7 +456,7 @@ def render_article_list(refs: Sequence[ArticleRef], query: str) -> EmbedData:
         lines.append(f"• {_link(ref.title, ref.url)}{suffix} — `{ref.article_id}`")
     return fit_embed(
         EmbedData(
-            title=f"Articles matching “{query}”",
+            title=f"Articles matching “{escape_markdown(query)}”",
             description=list_with_more(lines, EMBED_DESCRIPTION_LIMIT),
             footer="Use /source with an article id to see its passages.",
         )
@@ -548,6 +572,7 @@ __all__ = [
     "EmbedField",
     "answer_embed",
     "clip",
+    "escape_answer_text",
     "escape_markdown",
     "fit_embed",
     "list_with_more",
@@ -562,4 +587,5 @@ __all__ = [
     "render_stream_preview",
     "safe_url",
     "split_message",
+    "unescape_markdown",
 ]

@@ -36,6 +36,7 @@ from bot.discord_adapter.render import (
     render_passages,
     render_stream_preview,
     split_message,
+    unescape_markdown,
 )
 from bot.engine.errors import QuestionRejected
 from bot.engine.models import Answer, AnswerDelta, SearchFilters, Turn
@@ -484,5 +485,8 @@ class AskCog(FootnoteCog, name="Ask"):
             content = re.sub(_MENTION_PREFIX.format(id=me.id), " ", m.content).strip()
             if not content or content == "…":
                 continue
-            turns.append(Turn("assistant" if m.author.id == me.id else "user", content))
+            mine = m.author.id == me.id
+            if mine:  # our answers are escaped for display; the engine wants the plain text
+                content = unescape_markdown(content)
+            turns.append(Turn("assistant" if mine else "user", content))
         return turns

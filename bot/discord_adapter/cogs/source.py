@@ -19,7 +19,13 @@ from bot.discord_adapter.cogs import (
     in_guild,
     to_embed,
 )
-from bot.discord_adapter.render import EmbedData, clip, render_article, render_article_list
+from bot.discord_adapter.render import (
+    EmbedData,
+    clip,
+    escape_markdown,
+    render_article,
+    render_article_list,
+)
 from bot.engine.errors import QuestionRejected
 from bot.engine.models import ArticleRef
 from vectorstore.base import Passage
@@ -155,10 +161,11 @@ class SourceCog(FootnoteCog, name="Source"):
                 text=c.text,
                 title=c.title,
             )
+        asked = escape_markdown(clip(stored.question, 150))
         return render_article(
             ref,
             [passage],
-            heading=f"Citation **[{n}]** of the answer to “{clip(stored.question, 150)}”",
+            heading=f"Citation **[{n}]** of the answer to “{asked}”",
             highlight=c.quote,
         )
 
