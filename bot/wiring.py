@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
     from bot.config import BotSettings
     from bot.engine.answering import AnswerService
     from bot.engine.models import Retriever
@@ -26,8 +28,16 @@ class Services:
     catalog: Any  # bot.engine.catalog.Catalog
 
 
-def build_services(settings: BotSettings) -> Services:
+CONFIGURED: Literal["configured"] = "configured"
+
+
+def build_services(
+    settings: BotSettings, llm: BaseChatModel | None | Literal["configured"] = CONFIGURED
+) -> Services:
     """Open the store, load the embedding model once, build retriever, answerer and catalog.
+
+    ``llm`` is the chat model when the caller already made it (to check the settings before
+    anything slow); by default it is made here from the settings.
 
     Raises:
         ConfigError: The LLM settings are unusable (unknown provider, missing package).
@@ -41,12 +51,12 @@ def build_services(settings: BotSettings) -> Services:
     from bot.engine.retrieval import HybridRetriever
     from vectorstore.chroma import ChromaArticleStore
 
-    llm = make_chat_model(settings)  # config errors first: before loading models
+    chat_model = make_chat_model(settings) if isinstance(llm, str) else llm  # config errors first
     store = ChromaArticleStore.from_settings(settings)
     retriever = HybridRetriever(store, data_dir=settings.data_dir)
     answers = AnswerService(
         retriever,
-        llm=llm,
+        llm=chat_model,
         top_k=settings.top_k,
         fallback=ExtractiveAnswerer(store.embeddings),
         max_question_chars=settings.max_question_chars,

@@ -148,9 +148,14 @@ def main(
             if sources or dry_run or rebuild:
                 raise click.UsageError("--status takes no sources and no --dry-run/--rebuild")
             from ingest.status import corpus_status
+            from vectorstore.client import store_exists
+            from vectorstore.config import data_dir_hint
 
             status = corpus_status(settings)
             click.echo(json.dumps(status.as_json(), indent=2) if as_json else format_status(status))
+            if not store_exists(settings):
+                hint = data_dir_hint(settings)
+                click.echo(f"No corpus here: nothing was ingested ({hint}).", err=True)
             return
         spec_list = list(sources)
         if not spec_list:

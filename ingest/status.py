@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.state import read_state
@@ -44,20 +45,29 @@ def corpus_status(settings: IngestSettings, store: ArticleStore | None = None) -
         store: An open store (default: the configured Chroma store, opened here).
 
     Raises:
-        EmbeddingModelMismatch: The collection was built with another model than configured.
         VectorStoreUnavailable: The store cannot be reached.
     """
-    from ingest.pipeline import describe_store, open_store
+    from vectorstore.client import describe_store, summarize_collection
 
+    state = read_state(settings.data_dir) if Path(settings.data_dir).is_dir() else {}
     if store is None:
-        store = open_store(settings)
+        # Counting needs no embedding model: read the metadata through a bare Chroma client,
+        # and create nothing where there is no store yet.
+        summary = summarize_collection(settings)
+        return CorpusStatus(
+            articles=summary.articles,
+            passages=summary.passages,
+            sources=summary.articles_per_origin,
+            last_run=state or None,
+            embedding_model=summary.embedding_model or settings.embedding_model,
+            store=describe_store(settings),
+        )
     article_origin: dict[str, str] = {}
     passages = 0
     for passage in store.iter_passages():
         passages += 1
         article_origin.setdefault(passage.article_id, passage.origin or "(unknown)")
     per_source = Counter(article_origin.values())
-    state = read_state(settings.data_dir)
     return CorpusStatus(
         articles=len(article_origin),
         passages=passages,

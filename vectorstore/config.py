@@ -119,3 +119,19 @@ def describe_settings_error(exc: ValidationError, settings_cls: type[BaseSetting
         shown = "" if secret or "input" not in error else f"={error['input']!s}"
         lines.append(f"{names[0]}{shown} is invalid: expected {_expected(error, info)}")
     return "; ".join(lines) + " (set in the environment or .env; see .env.example)"
+
+
+def data_dir_hint(settings: StoreSettings) -> str:
+    """Which folder a command looked in, and how to point it at another (for read-only commands).
+
+    The data folder is relative to the current folder unless set absolute, so a command run from
+    elsewhere finds nothing: saying where it looked is the fix users need.
+    """
+    where = (
+        f"the Chroma server {settings.chroma_host}:{settings.chroma_port} (FOOTNOTE_CHROMA_HOST)"
+        if settings.mode == "http"
+        else str(Path(settings.data_dir).resolve())
+    )
+    return (
+        f"looked in {where}; set FOOTNOTE_DATA_DIR (environment or ./.env) to use another folder"
+    )

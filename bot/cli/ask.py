@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.common import config_exit, load_settings
+from bot.cli.common import config_exit, load_settings, require_corpus
 from bot.engine.errors import QuestionRejected
 from vectorstore.errors import ConfigError, FootnoteError
 
@@ -102,30 +102,23 @@ def render_text(answer: Answer) -> str:
 
 
 def load_services(settings: BotSettings | None = None) -> Services:
-    """``build_services`` with the CLI's error conventions (78 for config, 1 for the rest)."""
+    """``build_services`` with the CLI's error conventions (78 for config, 1 for the rest).
+
+    Cheap checks come first: the LLM settings (exit 78), then whether the store holds anything
+    (exit 1, creating nothing), and only then the embedding model loads.
+    """
+    from bot.engine.llm import make_chat_model
     from bot.wiring import build_services
 
     settings = settings or load_settings()
     try:
-        return build_services(settings)
+        llm = make_chat_model(settings)
+        require_corpus(settings)
+        return build_services(settings, llm=llm)
     except ConfigError as exc:
         config_exit(str(exc))
     except FootnoteError as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-def warn_if_empty(services: Services) -> None:
-    """Say on stderr when there is nothing to answer from (a fresh install, a wrong data dir)."""
-    try:
-        empty = services.store.count() == 0
-    except FootnoteError:
-        return  # the command itself will report the store error
-    if empty:
-        click.echo(
-            f"Warning: the corpus in {services.settings.data_dir} is empty; ingest articles "
-            "first, e.g. `footnote-ingest examples/corpus`.",
-            err=True,
-        )
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][0-9:.+\-Z]+)?$")
@@ -166,7 +159,6 @@ def ask(
     """
     filters = make_filters(sources, after, before)
     services = load_services()
-    warn_if_empty(services)
     if question != "-":
         try:
             answer = services.answers.answer(question, filters=filters)
@@ -213,7 +205,6 @@ def chat(sources: tuple[str, ...], after: str | None, before: str | None) -> Non
 
     filters = make_filters(sources, after, before)
     services = load_services()
-    warn_if_empty(services)
     history: list[Turn] = []
     click.echo(
         f"Footnote chat ({services.answers.answerer_name}). Ask away; /exit to quit, /new to "

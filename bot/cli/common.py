@@ -30,3 +30,26 @@ def load_settings() -> BotSettings:
         return BotSettings()
     except ValidationError as exc:
         config_exit(describe_settings_error(exc, BotSettings))
+
+
+def empty_corpus_message(settings: BotSettings) -> str:
+    """What ``ask``, ``chat`` and ``search`` say when there is nothing to search (exit 1)."""
+    from vectorstore.config import data_dir_hint
+
+    return (
+        "the corpus is empty: ingest articles first, e.g. `footnote-ingest examples/corpus` "
+        f"({data_dir_hint(settings)})"
+    )
+
+
+def require_corpus(settings: BotSettings) -> None:
+    """Stop with exit 1 when the store holds nothing; reads only, so no ``./data`` appears."""
+    from vectorstore.client import collection_count
+    from vectorstore.errors import FootnoteError
+
+    try:
+        count = collection_count(settings)
+    except FootnoteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if count == 0:
+        raise click.ClickException(empty_corpus_message(settings))

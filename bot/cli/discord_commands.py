@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -75,16 +76,20 @@ def register(main: click.Group, eval_group: click.Group) -> None:
     @click.option("--limit", type=int, default=None, help="Only the N most asked.")
     def gaps(as_json: bool, limit: int | None) -> None:
         """Questions the bot had to refuse (coverage gaps), most asked first."""
-        from bot.discord_adapter.feedback import FeedbackStore
+        from bot.discord_adapter.feedback import FEEDBACK_DB, FeedbackStore
+        from vectorstore.config import data_dir_hint
 
         settings = load_settings()
-        store = FeedbackStore.in_data_dir(settings.data_dir)
-        found = store.gaps(limit)
+        path = Path(settings.data_dir) / FEEDBACK_DB
+        # Read-only: opening FeedbackStore would create the folder and the database.
+        found = FeedbackStore(path).gaps(limit) if path.is_file() else []
         if as_json:
             click.echo(json.dumps([g.as_json() for g in found], ensure_ascii=False))
             return
         if not found:
             click.echo("No coverage gaps recorded: the bot has not refused any question yet.")
+            if not path.is_file():
+                click.echo(f"(No feedback database: {data_dir_hint(settings)}.)", err=True)
             return
         width = max(len(str(g.count)) for g in found)
         for g in found:

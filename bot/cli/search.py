@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.common import config_exit, load_settings
+from bot.cli.common import config_exit, empty_corpus_message, load_settings, require_corpus
 from vectorstore.errors import ConfigError, FootnoteError
 
 if TYPE_CHECKING:
@@ -21,9 +21,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EMPTY_CORPUS = (
-    "the corpus is empty: ingest some articles first, e.g. `footnote-ingest examples/corpus`"
-)
 
 
 def _open_retriever(settings: BotSettings) -> HybridRetriever:
@@ -31,10 +28,11 @@ def _open_retriever(settings: BotSettings) -> HybridRetriever:
     from bot.engine.retrieval import HybridRetriever
     from vectorstore.chroma import ChromaArticleStore
 
+    require_corpus(settings)  # before the embedding model loads; creates nothing
     try:
         store = ChromaArticleStore.from_settings(settings)
         if store.count() == 0:
-            raise click.ClickException(EMPTY_CORPUS)
+            raise click.ClickException(empty_corpus_message(settings))
     except ConfigError as exc:
         config_exit(str(exc))
     except FootnoteError as exc:

@@ -109,12 +109,14 @@ def test_source_filter_excludes_other_publishers(env):
     assert all("Harbour bridge" not in s["title"] for s in payload["sources"])
 
 
-def test_empty_corpus_answers_with_a_hint(monkeypatch, tmp_path):
+def test_empty_corpus_is_an_error_with_a_hint(monkeypatch, tmp_path):
+    # Like `footnote search`: exit 1, nothing on stdout, where it looked (issue 8, item 15).
     monkeypatch.setenv("FOOTNOTE_DATA_DIR", str(tmp_path / "fresh"))
     result = run("ask", BRIDGE_Q, "--json")
-    assert result.exit_code == 0
-    assert json.loads(result.stdout)["abstained"] is True
-    assert "corpus" in result.stderr and "is empty" in result.stderr
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "corpus is empty" in result.stderr and str(tmp_path / "fresh") in result.stderr
+    assert not (tmp_path / "fresh").exists()
 
 
 def test_empty_question_is_an_error_exit_1(env):

@@ -91,5 +91,5 @@ def test_invalid_setting_exits_78(monkeypatch):
     monkeypatch.setenv("FOOTNOTE_RATE_LIMIT_QUESTIONS", "0")
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 78
-    assert "rate_limit_questions" in result.output
+    assert "FOOTNOTE_RATE_LIMIT_QUESTIONS=0 is invalid" in result.output
     assert TOKEN not in result.output
