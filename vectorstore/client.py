@@ -62,6 +62,13 @@ def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
     raise AssertionError(f"unknown store mode {settings.mode}")  # pragma: no cover
 
 
+def _read_errors() -> tuple[type[Exception], ...]:
+    """What reading may raise: ValueError, and from a server that went away httpx's errors."""
+    import httpx
+
+    return (ValueError, ConnectionError, httpx.TransportError)
+
+
 def describe_store(settings: StoreSettings) -> str:
     """Where the corpus lives, for humans: ``embedded <path>`` or ``server host:port``."""
     match settings.mode:
@@ -109,7 +116,7 @@ def summarize_collection(settings: StoreSettings, batch_size: int = 5000) -> Col
         collection = client.get_collection(settings.collection)
     except NotFoundError:
         return CollectionSummary(0, (), None)
-    except (ValueError, ConnectionError) as exc:
+    except _read_errors() as exc:
         raise VectorStoreUnavailable(f"cannot read the Chroma collection: {exc}") from exc
     origin_of: dict[str, str] = {}
     passages = 0
@@ -117,7 +124,7 @@ def summarize_collection(settings: StoreSettings, batch_size: int = 5000) -> Col
     while True:
         try:
             result = collection.get(limit=batch_size, offset=offset, include=["metadatas"])
-        except (ValueError, ConnectionError) as exc:
+        except _read_errors() as exc:
             raise VectorStoreUnavailable(f"cannot read the Chroma collection: {exc}") from exc
         ids = result["ids"]
         if not ids:
@@ -152,5 +159,5 @@ def collection_count(settings: StoreSettings) -> int:
         return int(client.get_collection(settings.collection).count())
     except NotFoundError:
         return 0
-    except (ValueError, ConnectionError) as exc:
+    except _read_errors() as exc:
         raise VectorStoreUnavailable(f"cannot read the Chroma collection: {exc}") from exc

@@ -132,3 +132,14 @@ def test_ask_and_search_agree_on_an_empty_store(tmp_path: Path):
     assert "corpus is empty" in ask.stderr and "footnote-ingest" in ask.stderr
     assert str(tmp_path / "data") in ask.stderr and "FOOTNOTE_DATA_DIR" in ask.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_status_with_an_unreachable_server_is_one_clean_error(monkeypatch):
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("FOOTNOTE_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("FOOTNOTE_CHROMA_PORT", str(free_port()))
+    result = CliRunner().invoke(ingest_main, ["--status"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "Chroma" in result.stderr
+    assert "Traceback" not in result.output
