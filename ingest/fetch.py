@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import httpcore
 import httpx
 
 from vectorstore.errors import FootnoteError
@@ -55,14 +59,127 @@ class FetchedDoc:
     charset: str | None = None
 
 
+# The monotonic time by which the current ``fetch`` in this thread must be done (None: no bound).
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "footnote_fetch_deadline", default=None
+)
+
+
+def _within_deadline(timeout: float | None) -> float | None:
+    """``timeout`` shortened to what is left of the request's deadline; past it, time out now.
+
+    httpx's timeouts bound each socket operation, not the request: a server that sends its
+    headers one byte at a time never trips them. Clamping every read, write and connect to the
+    deadline bounds the whole exchange (headers included) without a watchdog thread.
+    """
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the whole request took longer than its deadline")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every operation ends by the current fetch's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _within_deadline(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _within_deadline(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, _within_deadline(timeout))
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend, with connections whose operations honour the deadline."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, _within_deadline(timeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_unix_socket(path, _within_deadline(timeout), socket_options)
+        return _DeadlineStream(stream)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _install_deadline_backend(client: httpx.Client) -> None:
+    """Route the client's connections (direct and through env proxies) via ``_DeadlineBackend``.
+
+    httpx has no public hook for the network backend; its transports keep an httpcore pool whose
+    ``_network_backend`` is what opens connections. Fail loudly if that ever changes, rather than
+    silently losing the bound.
+    """
+    transports = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        if transport is None or not isinstance(transport, httpx.HTTPTransport):
+            continue
+        pool = transport._pool
+        backend = getattr(pool, "_network_backend", None)
+        if backend is None:
+            raise RuntimeError("httpcore changed: cannot bound the whole request's time")
+        if not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)
+
+
 def make_client(settings: IngestSettings) -> httpx.Client:
-    """An HTTP client with the configured timeout and User-Agent, following redirects."""
-    return httpx.Client(
+    """An HTTP client with the configured timeout and User-Agent, following redirects.
+
+    Its connections honour the whole-request deadline that :func:`fetch` sets.
+    """
+    client = httpx.Client(
         timeout=httpx.Timeout(settings.http_timeout),
         headers={"User-Agent": settings.user_agent},
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
     )
+    _install_deadline_backend(client)
+    return client
+
+
+@contextlib.contextmanager
+def _request_deadline(deadline: float) -> Iterator[None]:
+    token = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
 
 
 def describe_size(n_bytes: float) -> str:
@@ -76,8 +193,9 @@ def fetch(client: httpx.Client, url: str, settings: IngestSettings) -> FetchedDo
 
     The cap is checked against ``Content-Length`` first and then enforced while streaming, so an
     oversized or endless response never gets fully buffered. ``settings.http_timeout`` applies to
-    connecting and to each read, and the whole download must finish within
-    ``TOTAL_TIMEOUT_FACTOR`` times that.
+    connecting and to each read, and the whole request (connecting, redirects, headers and body)
+    must finish within ``TOTAL_TIMEOUT_FACTOR`` times that: a server trickling its headers would
+    otherwise hold the job, and its lock, without bound.
 
     Args:
         client: From :func:`make_client`.
@@ -93,9 +211,10 @@ def fetch(client: httpx.Client, url: str, settings: IngestSettings) -> FetchedDo
         FetchTooLarge: The body is over the cap.
     """
     cap = settings.max_file_bytes
-    deadline = time.monotonic() + TOTAL_TIMEOUT_FACTOR * settings.http_timeout
+    total = TOTAL_TIMEOUT_FACTOR * settings.http_timeout
+    deadline = time.monotonic() + total
     try:
-        with client.stream("GET", url) as response:
+        with _request_deadline(deadline), client.stream("GET", url) as response:
             if response.status_code >= 400:
                 phrase = response.reason_phrase or ""
                 raise FetchError(
@@ -116,10 +235,7 @@ def fetch(client: httpx.Client, url: str, settings: IngestSettings) -> FetchedDo
                 body += chunk
                 if time.monotonic() > deadline:
                     raise FetchTimeout(
-                        url,
-                        f"download took longer than "
-                        f"{TOTAL_TIMEOUT_FACTOR * settings.http_timeout:g} s",
-                        status=response.status_code,
+                        url, f"download took longer than {total:g} s", status=response.status_code
                     )
                 if len(body) > cap:
                     raise FetchTooLarge(
@@ -130,6 +246,8 @@ def fetch(client: httpx.Client, url: str, settings: IngestSettings) -> FetchedDo
             media_type, charset = _parse_content_type(response.headers.get("content-type", ""))
             final_url = str(response.url)
     except httpx.TimeoutException as exc:
+        if time.monotonic() >= deadline:
+            raise FetchTimeout(url, f"download took longer than {total:g} s") from exc
         raise FetchTimeout(
             url, f"timed out after {settings.http_timeout:g} s ({type(exc).__name__})"
         ) from exc

@@ -27,6 +27,8 @@ serves (see :data:`SITE_PAGES` for the articles' facts):
 ``/slow.html``              answers after :data:`SLOW_SECONDS` (use ``http_timeout`` < that)
 ``/trickle.html``           sends a few bytes every 0.2 s for :data:`SLOW_SECONDS` (no read
                             times out, the whole download does)
+``/trickle-headers.html``   sends its status line and headers one byte every 0.05 s for about
+                            :data:`TRICKLE_HEADER_SECONDS` (only a whole-request deadline stops it)
 ``/huge.html``              :data:`HUGE_BYTES` of HTML with a ``Content-Length``
 ``/huge-stream.html``       the same without ``Content-Length`` (the cap must hold while streaming)
 ``/empty.html``             an HTML page with navigation and footer but no article text
@@ -51,6 +53,7 @@ import pytest
 from tests.conftest import free_port
 
 SLOW_SECONDS = 2.0
+TRICKLE_HEADER_SECONDS = 6.0
 HUGE_BYTES = 400_000
 SITE_NAME = "Loopback Gazette"
 
@@ -368,6 +371,14 @@ def web_server() -> Iterator[LoopbackSite]:
                         self.wfile.write(b"<p>tick</p>\n")
                         self.wfile.flush()
                         time.sleep(0.2)
+                elif path == "/trickle-headers.html":
+                    padding = "x" * int(TRICKLE_HEADER_SECONDS / 0.05)
+                    head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Pad: {padding}\r\n"
+                    self.close_connection = True
+                    for byte in head.encode():
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.05)
                 elif path == "/huge-stream.html":
                     self._send(200, "text/html", routes["/huge.html"][2], length=False)
                 elif path in routes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -98,6 +100,7 @@ def test_user_agent_from_settings_is_sent(web_server, site_settings):
         ("/error.html", "HTTP 500"),
         ("/slow.html", "timed out after 0.5 s"),
         ("/trickle.html", "download took longer than 1.5 s"),
+        ("/trickle-headers.html", "download took longer than 1.5 s"),
         ("/huge.html", "over the 0.25 MB cap"),
         ("/huge-stream.html", "over the 0.25 MB cap"),
     ],
@@ -140,6 +143,15 @@ def test_fetch_raises_typed_errors_with_reasons(web_server, site_settings):
         with pytest.raises(FetchError, match="cannot download"):
             # nothing listens on port 9 of loopback here
             fetch(client, "http://127.0.0.1:9/x.html", site_settings)
+
+
+def test_trickled_headers_are_bounded_by_the_whole_request_deadline(web_server, site_settings):
+    # Every byte arrives well within the 0.5 s read timeout, so only a deadline over the whole
+    # request (headers included) ends this; the body-only check never got to run.
+    started = time.monotonic()
+    with make_client(site_settings) as client, pytest.raises(FetchTimeout, match="1.5 s"):
+        fetch(client, web_server.url("/trickle-headers.html"), site_settings)
+    assert time.monotonic() - started < 1.5 + 0.5 + 0.5  # the deadline, a read, some slack
 
 
 # -- RSS and Atom --------------------------------------------------------------------------------
