@@ -40,6 +40,7 @@ class RateLimiter:
         self.period = period
         self._clock = clock
         self._calls: defaultdict[Hashable, deque[float]] = defaultdict(deque)
+        self._quiet_until: dict[Hashable, float] = {}
         self._lock = threading.Lock()
 
     def retry_after(self, key: Hashable) -> float:
@@ -63,6 +64,20 @@ class RateLimiter:
             if len(calls) >= self.max_calls:
                 raise RateLimited(calls[0] + self.period - now)
             calls.append(now)
+
+    def notice_due(self, key: Hashable, retry_after: float) -> bool:
+        """Whether ``key`` should be told about its refusal (once per window, not per call).
+
+        A user who keeps asking while limited gets one public notice, then quieter feedback.
+        """
+        with self._lock:
+            now = self._clock()
+            for k in [k for k, until in self._quiet_until.items() if until <= now]:
+                del self._quiet_until[k]  # keep the dict small: only users limited right now
+            if key in self._quiet_until:
+                return False
+            self._quiet_until[key] = now + retry_after
+            return True
 
     def _expire(self, key: Hashable, now: float) -> deque[float]:
         calls = self._calls[key]

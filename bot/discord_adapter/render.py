@@ -139,6 +139,23 @@ def render_answer_text(answer: Answer) -> str:
     return neutralize_mentions("\n".join(parts))
 
 
+THREAD_NAME_LIMIT = 100
+_CHANNEL_MENTION = re.compile(r"<(?:#|/[\w -]+:)(\d+)>")
+_ID_MENTION_TEXT = re.compile(r"<@([!&]?)\d+>")
+
+
+def thread_name(question: str) -> str:
+    """A thread name from a member's question: one line, no mention syntax, at most 100 chars.
+
+    Names do not ping, but a thread called "@everyone …" still reads like a mass mention.
+    """
+    text = _ID_MENTION_TEXT.sub(lambda m: "@role" if m.group(1) == "&" else "@user", question)
+    text = _CHANNEL_MENTION.sub("#channel", text)
+    text = _MASS_MENTION.sub(lambda m: m.group(1), text)  # "@everyone" -> "everyone"
+    text = " ".join(text.split())  # one line: names cannot hold newlines
+    return clip(text, THREAD_NAME_LIMIT) or "Question"
+
+
 def render_stream_preview(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """What a message shows while the answer streams: the text so far, with a cursor."""
     text = neutralize_mentions(escape_answer_text(text.strip()))
@@ -587,5 +604,6 @@ __all__ = [
     "render_stream_preview",
     "safe_url",
     "split_message",
+    "thread_name",
     "unescape_markdown",
 ]

@@ -116,6 +116,8 @@ class FakeAnswerer:
     chunk_words: int = 1
     error: BaseException | None = None
     gate: threading.Event | None = None  # when set, the stream blocks until the test opens it
+    pause_after: int | None = None  # deltas yielded before waiting for ``resume``
+    resume: threading.Event = field(default_factory=threading.Event)
     calls: list[Call] = field(default_factory=list)
 
     def stream(
@@ -132,7 +134,9 @@ class FakeAnswerer:
             raise self.error
         answer = self.respond(question)
         words = answer.text.split(" ")
-        for i in range(0, len(words), self.chunk_words):
+        for n, i in enumerate(range(0, len(words), self.chunk_words)):
+            if n == self.pause_after and not self.resume.wait(timeout=20):
+                raise TimeoutError("the test never resumed the stream")
             yield AnswerDelta(" ".join(words[i : i + self.chunk_words]) + " ")
         yield answer
 

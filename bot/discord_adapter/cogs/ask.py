@@ -28,7 +28,7 @@ from bot.discord_adapter.cogs import (
     send_ephemeral,
     to_embed,
 )
-from bot.discord_adapter.ratelimit import RateLimiter
+from bot.discord_adapter.ratelimit import RateLimited, RateLimiter
 from bot.discord_adapter.render import (
     answer_embed,
     clip,
@@ -36,6 +36,7 @@ from bot.discord_adapter.render import (
     render_passages,
     render_stream_preview,
     split_message,
+    thread_name,
     unescape_markdown,
 )
 from bot.engine.errors import QuestionRejected
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _MENTION_PREFIX = r"<@!?{id}>"
+OVER_LIMIT_REACTION = "⏳"
 _DONE = object()
 
 
@@ -338,6 +340,9 @@ class AskCog(FootnoteCog, name="Ask"):
 
         ``preview`` is awaited at most once per ``stream_edit_interval`` seconds (Discord
         rate-limits edits); the final ``Answer`` is returned for the caller to render.
+        A due preview is held until more text arrives (or the stream pauses for an interval):
+        an answerer that yields its whole text at once (the extractive one) would otherwise
+        cost an edit that the final edit replaces at once.
         """
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[object] = asyncio.Queue()
@@ -357,21 +362,39 @@ class AskCog(FootnoteCog, name="Ask"):
         text = ""
         last_edit = self.clock()
         final: Answer | None = None
+        due = False  # a preview is due, held until we know the stream goes on
+
+        async def show() -> None:
+            try:
+                await preview(render_stream_preview(text))
+            except discord.HTTPException as exc:
+                log.warning("stream edit failed: %s", exc)
+
         try:
-            while (item := await queue.get()) is not _DONE:
+            while True:
+                try:
+                    if due:
+                        item = await asyncio.wait_for(queue.get(), timeout=max(interval, 0.05))
+                    else:
+                        item = await queue.get()
+                except TimeoutError:  # the stream paused: show what there is
+                    due = False
+                    await show()
+                    continue
+                if item is _DONE:
+                    break
                 if isinstance(item, _Failed):
                     raise item.error
                 if isinstance(item, Answer):
-                    final = item
+                    final, due = item, False  # the final edit replaces any preview
                 elif isinstance(item, AnswerDelta):
                     text += item.text
+                    if due:
+                        due = False
+                        await show()
                     now = self.clock()
                     if now - last_edit >= interval:
-                        last_edit = now
-                        try:
-                            await preview(render_stream_preview(text))
-                        except discord.HTTPException as exc:
-                            log.warning("stream edit failed: %s", exc)
+                        last_edit, due = now, True
         finally:
             await worker
         if final is None:
@@ -416,7 +439,11 @@ class AskCog(FootnoteCog, name="Ask"):
                 )
                 return
             question = check_question(question, self.options.max_question_chars)
-            self.limiter.hit(message.author.id)
+            try:
+                self.limiter.hit(message.author.id)
+            except RateLimited as exc:
+                await self._refuse_over_limit(message, exc)
+                return
             history = await self._thread_history(message) if in_bot_thread else []
             reply = await message.reply("…", mention_author=False, allowed_mentions=NO_MENTIONS)
             target = reply
@@ -457,9 +484,21 @@ class AskCog(FootnoteCog, name="Ask"):
             except discord.HTTPException:
                 log.warning("could not report an error on message %s", message.id)
 
+    async def _refuse_over_limit(self, message: discord.Message, exc: RateLimited) -> None:
+        """One public notice per user per window; later mentions in it only get a reaction."""
+        if self.limiter.notice_due(message.author.id, exc.retry_after):
+            await message.reply(str(exc), mention_author=False, allowed_mentions=NO_MENTIONS)
+            return
+        try:
+            await message.add_reaction(OVER_LIMIT_REACTION)
+        except discord.HTTPException as err:  # e.g. no Add Reactions permission: stay quiet
+            log.info("could not react to over-limit message %s: %s", message.id, err)
+
     async def _open_thread(self, reply: discord.Message, question: str, answer_id: str) -> None:
         try:
-            thread = await reply.create_thread(name=clip(question, 100), auto_archive_duration=1440)
+            thread = await reply.create_thread(
+                name=thread_name(question), auto_archive_duration=1440
+            )
         except discord.HTTPException as exc:  # e.g. no Create Public Threads permission
             log.warning("could not open a thread on answer %s: %s", answer_id, exc)
             return
