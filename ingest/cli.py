@@ -77,7 +77,7 @@ def format_summary(report: IngestReport, sources: int) -> str:
     ]
     if report.failures:
         lines.append("Failed items:")
-        lines.extend(f"  - {failure.item}: {failure.reason}" for failure in report.failures)
+        lines.extend(report.failure_lines())  # names escaped: a newline cannot fake a line
     return "\n".join(lines)
 
 

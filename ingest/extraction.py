@@ -39,6 +39,11 @@ MIN_ARTICLE_WORDS = 12
 # balanced extraction of the same page.
 STUB_MAX_CHARS = 600
 STUB_MAX_SHARE = 0.2
+# libxml2 stops at a text node over 10 MB (XML_MAX_TEXT_LENGTH) unless told ``huge_tree``, and
+# trafilatura's parser does not: the rest of the page, article included, is silently lost. A
+# page this long (in characters; up to 4 bytes each) may hold such a node.
+HUGE_PAGE_CHARS = 2_500_000
+_SCRIPT_OR_STYLE = re.compile(r"(<(script|style)\b[^>]*>)(.*?)(</\2\s*>)", re.I | re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +76,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
 
     if not html or not html.strip():
         return None
-    tree = load_html(html)
+    tree = _parse_huge(html) if len(html) > HUGE_PAGE_CHARS else load_html(html)
     if tree is None:
         return None
     jsonld = list(_jsonld_objects(tree))
@@ -116,6 +121,39 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
 
 
 # --------------------------------------------------------------------------- tree
+
+
+def _parse_huge(html: str) -> HtmlElement | None:
+    """Parse a very long page without libxml2's 10 MB text-node limit.
+
+    Script and style bodies go first (never article text, and the usual giant: an inline bundle
+    or data blob); JSON-LD stays, it holds metadata. Then ``huge_tree`` lets any other long node
+    through. Same parser options as trafilatura's otherwise.
+    """
+    from lxml.etree import ParserError
+    from lxml.html import HTMLParser, fromstring
+
+    def strip(match: re.Match[str]) -> str:
+        if "ld+json" in match.group(1).lower():
+            return match.group(0)
+        return match.group(1) + match.group(4)
+
+    slim = _SCRIPT_OR_STYLE.sub(strip, html)
+    log.debug("huge page: %d chars, %d without scripts and styles", len(html), len(slim))
+    parser = HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=True,
+    )
+    try:
+        tree = fromstring(slim.encode("utf-8", "replace"), parser=parser)
+    except (ParserError, ValueError, TypeError) as exc:  # empty document, undecodable input
+        log.debug("huge page did not parse: %s", exc)
+        return None
+    return tree if tree is not None and len(tree) else None
 
 
 # XPath 1.0 has no lower-case(); translate() is slow, so match case-free word stems and let

@@ -42,7 +42,7 @@ from filelock import FileLock, Timeout
 from ingest.articles import Article, LoadFailure
 from ingest.chunking import PassageSplitter, passage_key
 from ingest.errors import IngestBusy
-from ingest.report import IngestProgress, IngestReport
+from ingest.report import IngestProgress, IngestReport, printable
 from ingest.state import read_state, write_state
 from vectorstore.base import META_LOCATION
 from vectorstore.errors import EmbeddingModelMismatch
@@ -231,7 +231,8 @@ class _Run:
             log.info("reading source %s", origin)
             for item in iter_source(spec, self.settings):
                 if isinstance(item, LoadFailure):
-                    log.warning("failed: %s (%s)", item, "fatal" if item.fatal else "item")
+                    kind = "fatal" if item.fatal else "item"
+                    log.warning("failed: %s (%s)", printable(str(item)), kind)
                     self.report.failures.append(item)
                     fatal = fatal or item.fatal
                     self.progress.advance(0, 0, item.item)

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from ingest.articles import LoadFailure
+
+# Bidirectional overrides and isolates reorder what follows them on screen.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on one line: control characters shown as escapes.
+
+    File names and URLs come from users and the web; a name holding a newline would otherwise
+    fake an extra line in a summary or a log, and a terminal escape could rewrite the screen.
+    """
+    out: list[str] = []
+    for char in text:
+        if char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            escaped = repr(char)[1:-1]  # '\n', '\x1b', '\u2028'
+            out.append(escaped if escaped != char else f"\\x{ord(char):02x}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +55,10 @@ class IngestReport:
     def failed(self) -> int:
         """Number of items (files, pages, feed entries, sources) that could not be read."""
         return len(self.failures)
+
+    def failure_lines(self) -> list[str]:
+        """One escaped ``  - item: reason`` line per failure, for the human summary."""
+        return [f"  - {printable(f.item)}: {printable(f.reason)}" for f in self.failures]
 
     def as_json(self) -> dict[str, object]:
         """The contract of ``footnote-ingest --json``: these keys, always."""

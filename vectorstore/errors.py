@@ -20,5 +20,9 @@ class VectorStoreUnavailable(FootnoteError):
     """The Chroma server cannot be reached or the store cannot be opened."""
 
 
-class EmbeddingModelMismatch(FootnoteError):
-    """The collection was built with another embedding model than the configured one."""
+class EmbeddingModelMismatch(ConfigError):
+    """The collection was built with another embedding model than the configured one.
+
+    A configuration error (exit 78 from every command): the fix is a setting
+    (``FOOTNOTE_EMBEDDING_MODEL``) or ``footnote-ingest --rebuild``, not a retry.
+    """

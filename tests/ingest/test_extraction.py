@@ -125,6 +125,31 @@ def test_related_teasers_and_trailing_credits_removed() -> None:
     assert "Follow us" not in page.text
 
 
+@pytest.mark.parametrize(
+    "giant",
+    [
+        "<script>window.__STATE__ = '" + "x" * 11_000_000 + "';</script>",  # inline bundle
+        "<style>.a{}" + " " * 11_000_000 + "</style>",
+        '<div hidden>' + "lorem " * 1_900_000 + "</div>",  # any other text node over 10 MB
+    ],
+    ids=["script", "style", "hidden-text"],
+)
+def test_page_with_a_text_node_over_10_mb_keeps_its_article(giant: str) -> None:
+    # libxml2 stops parsing at a text node over 10 MB unless told huge_tree: the article after
+    # it was lost whole.
+    html = _article_page(
+        jsonld={"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ada Brook"}}
+    ).replace("</head>", giant + "</head>" if "div" not in giant else "</head>", 1)
+    if "div" in giant:
+        html = html.replace("<main>", giant + "<main>", 1)
+    page = _extract(html)
+    for paragraph in BODY_PARAGRAPHS:
+        assert paragraph in page.text
+    assert "xxxx" not in page.text
+    assert page.author == "Ada Brook"
+    assert page.title == "Council agrees to rebuild Millbrook footbridge"
+
+
 def test_jsonld_date_with_time_wins() -> None:
     jsonld = {
         "@context": "https://schema.org",

@@ -85,6 +85,19 @@ def test_human_summary_dry_run_and_status(corpus: Path, env) -> None:
     assert as_json["store"].startswith("embedded ")
 
 
+def test_a_failing_file_name_with_a_newline_cannot_fake_a_summary_line(corpus: Path, env):
+    fake = "broken\nIngested: 9 added, 0 updated, 0 unchanged, 0 deleted, 0 failed.json"
+    (corpus / fake).write_text("{not json", encoding="utf-8")
+    result = invoke([str(corpus), "--quiet"], env)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("Ingested:") for line in lines) == 1
+    assert lines[-1].startswith("  - ") and "broken\\nIngested: 9 added" in lines[-1]
+    assert len(lines) == 3  # the summary, "Failed items:", the one failure
+    report = json.loads(invoke([str(corpus), "--quiet", "--json"], env).stdout)
+    assert report["failures"][0]["item"].endswith(fake)  # JSON keeps the real name
+
+
 def test_sources_file_and_usage_errors(corpus: Path, env, tmp_path: Path) -> None:
     missing = invoke(["--quiet"], env)
     assert missing.exit_code == 2
@@ -121,6 +134,28 @@ def test_model_mismatch_exits_78_until_rebuild(corpus: Path, env, tmp_path, fake
     assert "other-model" in refused.stderr and "--rebuild" in refused.stderr
     rebuilt = invoke([str(corpus), "--rebuild", "--json", "--quiet"], env)
     assert rebuilt.exit_code == 0 and json.loads(rebuilt.stdout)["added"] == 2
+
+
+@pytest.mark.parametrize("command", [["ask", "What did the bridge cost?"], ["search", "bridge"],
+                                     ["chat"]])  # fmt: skip
+def test_model_mismatch_exits_78_from_footnote_too(command, env, tmp_path, fake_embeddings):
+    # The same mismatch footnote-ingest calls a configuration error (78) must not be a plain
+    # error (1) from the bot's commands.
+    from langchain_core.documents import Document
+
+    from bot.cli import main as footnote
+
+    settings = StoreSettings(_env_file=None, data_dir=tmp_path / "data")
+    store = ChromaArticleStore(
+        make_client(settings), fake_embeddings, collection="footnote", model_name="other-model"
+    )
+    store.as_langchain().add_documents(
+        [Document("The bridge cost 40 million.", metadata={"article_id": "a", "title": "B"})],
+        ids=["a:0"],
+    )
+    result = CliRunner().invoke(footnote, command, env=env, input="")
+    assert result.exit_code == 78, result.output
+    assert "other-model" in result.stderr and "--rebuild" in result.stderr
 
 
 def test_busy_lock_exits_1_naming_the_lock(corpus: Path, env, tmp_path: Path) -> None:
