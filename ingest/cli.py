@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ingest.logs import configure_logging, level_for
 from vectorstore.errors import ConfigError, EmbeddingModelMismatch, FootnoteError
 
 if TYPE_CHECKING:
@@ -25,18 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EX_CONFIG = 78
-
-
-def _setup_logging(quiet: bool) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
-    )
-    # Third-party chatter (HTTP requests, Chroma telemetry) stays at WARNING.
-    for name in ("httpx", "chromadb", "sentence_transformers", "trafilatura"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _config_exit(ctx: click.Context, message: str) -> None:
@@ -106,6 +95,7 @@ def format_status(status: CorpusStatus) -> str:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="footnote-bot", prog_name="footnote-ingest")
 @click.argument("sources", nargs=-1)
 @click.option(
     "--sources-file",
@@ -116,6 +106,7 @@ def format_status(status: CorpusStatus) -> str:
 @click.option("--rebuild", is_flag=True, help="Empty the collection and ingest from scratch.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, warnings only on stderr.")
+@click.option("--verbose", "-v", count=True, help="More logging on stderr (-vv for debug).")
 @click.option("--status", "show_status", is_flag=True, help="Show what the corpus holds.")
 @click.option(
     "--wait",
@@ -133,6 +124,7 @@ def main(
     rebuild: bool,
     as_json: bool,
     quiet: bool,
+    verbose: int,
     show_status: bool,
     wait: float,
 ) -> None:
@@ -141,7 +133,7 @@ def main(
     With no SOURCES, the sources file is read. Re-runs only embed what changed and delete
     articles gone from their source.
     """
-    _setup_logging(quiet)
+    configure_logging(level_for(logging.INFO, verbose, quiet))
     settings = _load_settings(ctx)
     try:
         if show_status:

@@ -91,7 +91,9 @@ def limit_blas_threads() -> None:
 
 
 @functools.lru_cache(maxsize=4)
-def load_sentence_transformer(path: str, dtype: str, device: str) -> SentenceTransformer:
+def load_sentence_transformer(
+    path: str, dtype: str, device: str, name: str | None = None
+) -> SentenceTransformer:
     """Load a model once per process; loading costs seconds, encoding a query milliseconds."""
     import torch
     from sentence_transformers import SentenceTransformer
@@ -104,7 +106,9 @@ def load_sentence_transformer(path: str, dtype: str, device: str) -> SentenceTra
         model = SentenceTransformer(path, device=device, model_kwargs=model_kwargs)
     except OSError as exc:
         raise ConfigError(f"cannot load embedding model {path!r}: {exc}") from exc
-    log.info("loaded embedding model %s dtype=%s device=%s", path, dtype, device)
+    # The path is an install location (site-packages): useful when debugging, noise at INFO.
+    log.info("loaded embedding model %s dtype=%s device=%s", name or Path(path).name, dtype, device)
+    log.debug("embedding model files: %s", path)
     return model
 
 
@@ -140,7 +144,7 @@ class SentenceTransformerEmbeddings(Embeddings):
     @property
     def model(self) -> SentenceTransformer:
         """The loaded model (loaded on first use, then cached for the process)."""
-        return load_sentence_transformer(self.path, self.dtype, self.device)
+        return load_sentence_transformer(self.path, self.dtype, self.device, self.model_name)
 
     @property
     def dimension(self) -> int:
