@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot.cli.common import config_exit, load_settings, require_corpus
+from bot.cli.feedback import record_refusal
 from bot.engine.errors import QuestionRejected
 from vectorstore.errors import ConfigError, FootnoteError
 
@@ -156,6 +157,8 @@ def ask(
     """Answer QUESTION from the corpus, citing the passages used.
 
     With QUESTION "-", read one question per line from stdin and answer each (models load once).
+    A refused single question counts as a coverage gap (see `footnote gaps`); batch input does
+    not, since it is usually an evaluation set.
     """
     filters = make_filters(sources, after, before)
     services = load_services()
@@ -169,6 +172,7 @@ def ask(
             if as_json
             else render_text(answer)
         )
+        record_refusal(services.settings, answer)  # a coverage gap, like the bot's refusals
         return
     failed = 0
     for line in sys.stdin:
@@ -241,6 +245,7 @@ def chat(sources: tuple[str, ...], after: str | None, before: str | None) -> Non
         except FootnoteError as exc:
             raise click.ClickException(str(exc)) from exc
         assert final is not None
+        record_refusal(services.settings, final)
         if "".join(streamed).strip() != final.text.strip():
             click.echo("\n\n(after checking citations:)\n" + final.text, nl=False)
         if final.standalone_question != final.question:

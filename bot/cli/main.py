@@ -12,7 +12,13 @@ from ingest.logs import configure_logging, level_for
 
 # Each module adds its commands to the group; they import heavy libraries lazily so that
 # ``footnote --help`` stays fast.
-COMMAND_MODULES = ("bot.cli.ask", "bot.cli.search", "bot.cli.eval", "bot.cli.discord_commands")
+COMMAND_MODULES = (
+    "bot.cli.ask",
+    "bot.cli.search",
+    "bot.cli.eval",
+    "bot.cli.discord_commands",
+    "bot.cli.feedback",
+)
 VERBOSE_KEY = "footnote.verbose"
 QUIET_KEY = "footnote.quiet"
 DEFAULT_LEVEL_ATTR = "footnote_log_level"  # a command's own default (``run``: INFO)

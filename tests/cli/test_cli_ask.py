@@ -235,3 +235,15 @@ def _tiny_dataset(root):
     for name, rows in (("corpus", corpus), ("passages", passages), ("queries.dev", queries)):
         (root / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return root
+
+
+def test_a_refused_question_counts_as_a_coverage_gap(env):
+    # Like the bot's refusals (issue 8, item 16); batch input (`ask -`) is not recorded.
+    question = "What is the airspeed velocity of an unladen swallow?"
+    result = run("ask", question, "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["abstained"] is True
+    gaps = json.loads(run("gaps", "--json").stdout)
+    assert question in [g["question"] for g in gaps]
+    run("ask", "-", "--json", input="Which colour is the moon's cheese?\n")
+    gaps = json.loads(run("gaps", "--json").stdout)
+    assert "Which colour is the moon's cheese?" not in [g["question"] for g in gaps]

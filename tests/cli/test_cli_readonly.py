@@ -93,6 +93,7 @@ def test_status_reads_the_store_without_an_embedding_model(filled: Path, tmp_pat
     [
         ("bot.cli", ["gaps"], 0),
         ("bot.cli", ["gaps", "--json"], 0),
+        ("bot.cli", ["feedback", "--csv"], 0),
         ("bot.cli", ["ask", "Who?", "--after", "last tuesday"], 2),
         ("bot.cli", ["search", "Who?", "--before", "soon"], 2),
         ("bot.cli", ["ask", "Who?"], 1),  # empty store: refused before any model loads
