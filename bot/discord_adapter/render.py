@@ -509,6 +509,11 @@ def render_ingest_report(report: IngestReport, *, sources: Sequence[str] = ()) -
     return neutralize_mentions(clip("\n".join(lines), MESSAGE_LIMIT))
 
 
+def render_ingest_failure(reason: str) -> str:
+    """The /ingest reply when the run failed (``reason`` is safe to show: no internals)."""
+    return neutralize_mentions(clip(f"❌ Ingestion failed: {reason}", MESSAGE_LIMIT))
+
+
 def render_status(
     status: Mapping[str, object],
     *,
@@ -597,6 +602,7 @@ __all__ = [
     "render_answer_text",
     "render_article",
     "render_article_list",
+    "render_ingest_failure",
     "render_ingest_progress",
     "render_ingest_report",
     "render_passages",

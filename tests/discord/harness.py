@@ -19,6 +19,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -234,6 +235,11 @@ class Recorder:
     def next_id(self) -> int:
         return next(self._ids)
 
+    def interaction_id(self, age: float = 0.0) -> int:
+        """A snowflake created ``age`` seconds ago: discord.py dates the 15-minute token by it."""
+        created = datetime.now(UTC) - timedelta(seconds=age)
+        return discord.utils.time_snowflake(created) + next(self._ids) % (1 << 22)
+
     # -- the two transports -----------------------------------------------------------------
 
     async def http_request(self, route: Route, *, files: Any = None, form: Any = None, **kw: Any):
@@ -432,12 +438,17 @@ class Harness:
     def next_id(self) -> int:
         return next(self._ids)
 
+    def interaction_id(self, age: float = 0.0) -> int:
+        """A snowflake created ``age`` seconds ago: discord.py dates the 15-minute token by it."""
+        created = datetime.now(UTC) - timedelta(seconds=age)
+        return discord.utils.time_snowflake(created) + next(self._ids) % (1 << 22)
+
     # -- gateway events ----------------------------------------------------------------------
 
     def _interaction(
         self, kind: int, data: dict[str, Any], user_id: int, channel: dict[str, Any], **extra: Any
     ) -> dict[str, Any]:
-        interaction_id = self.next_id()
+        interaction_id = self.interaction_id(extra.pop("age", 0.0))
         payload = {
             "id": str(interaction_id),
             "application_id": str(APP_ID),
@@ -479,9 +490,10 @@ class Harness:
         *,
         user_id: int = MEMBER_ID,
         channel: dict[str, Any] | None = None,
+        age: float = 0.0,
         **options: Any,
     ) -> dict[str, Any]:
-        """INTERACTION_CREATE for ``/name option:value ...``; returns the payload."""
+        """INTERACTION_CREATE for ``/name option:value ...`` sent ``age`` seconds ago."""
         data = {
             "id": str(hash(name) & 0xFFFFFFFF),
             "name": name,
@@ -489,11 +501,11 @@ class Harness:
             "options": self._options(name, options),
             "guild_id": str(GUILD_ID),
         }
-        return self._interaction(2, data, user_id, channel or text_channel_payload())
+        return self._interaction(2, data, user_id, channel or text_channel_payload(), age=age)
 
     def dm_slash(self, name: str, *, user_id: int = MEMBER_ID, **options: Any) -> dict[str, Any]:
         """INTERACTION_CREATE for ``/name`` sent from a DM with the bot (no guild, a user)."""
-        interaction_id = self.next_id()
+        interaction_id = self.interaction_id()
         channel = {"id": str(self.next_id()), "type": 1, "recipients": [USERS[user_id]]}
         payload = {
             "id": str(interaction_id),

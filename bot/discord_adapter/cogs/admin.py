@@ -7,7 +7,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import discord
 from discord import app_commands
@@ -20,11 +20,13 @@ from bot.discord_adapter.cogs import (
     FootnoteCog,
     IngestRunner,
     choices_or_nothing,
+    error_message,
     in_guild,
     to_embed,
 )
 from bot.discord_adapter.render import (
     clip,
+    render_ingest_failure,
     render_ingest_progress,
     render_ingest_report,
     render_status,
@@ -95,6 +97,59 @@ class IngestJob:
         self.last_report, self.last_error = report, None
         log.info("ingestion finished: %s", report.as_json())
         return report
+
+
+class IngestReply:
+    """The one public message that shows an /ingest run, edited in place.
+
+    First the interaction's reply; once the interaction token has expired (15 minutes), one
+    channel message. Each progress tick must not become a new public message.
+    """
+
+    #: Switch to the channel this long before the token expires, not on the first refused edit.
+    EXPIRY_MARGIN = timedelta(seconds=30)
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self.interaction = interaction
+        self.message: discord.Message | None = None  # the channel message, once switched
+        self.expired = False
+
+    async def show(self, content: str, *, final: bool = False) -> None:
+        """Show ``content``; the final result must reach the channel, whatever fails first."""
+        if not self.expired and discord.utils.utcnow() >= (
+            self.interaction.expires_at - self.EXPIRY_MARGIN
+        ):
+            self.expired = True
+        if not self.expired:
+            try:
+                await self.interaction.edit_original_response(
+                    content=content, allowed_mentions=NO_MENTIONS
+                )
+                return
+            except discord.HTTPException as exc:
+                log.warning(
+                    "the /ingest reply can no longer be edited (%s); using the channel", exc
+                )
+                self.expired = True
+        try:
+            await self._show_in_channel(content)
+        except discord.HTTPException as exc:
+            if final:
+                log.error("could not report the /ingest result in the channel: %s", exc)
+            else:
+                log.warning("could not show /ingest progress in the channel: %s", exc)
+
+    async def _show_in_channel(self, content: str) -> None:
+        if self.message is not None:
+            try:
+                await self.message.edit(content=content, allowed_mentions=NO_MENTIONS)
+                return
+            except discord.NotFound:  # someone deleted it: post a new one
+                self.message = None
+        channel = self.interaction.channel
+        if not isinstance(channel, discord.abc.Messageable):
+            raise discord.ClientException("the /ingest channel is not messageable")
+        self.message = await channel.send(content, allowed_mentions=NO_MENTIONS)
 
 
 def parse_interval(text: str | None) -> float | None:
@@ -205,6 +260,7 @@ class AdminCog(FootnoteCog, name="Admin"):
             sources = [source.strip()]
         self.job.ensure_idle()  # refuse before deferring, so that the refusal is private
         await interaction.response.defer(thinking=True)
+        reply = IngestReply(interaction)
         latest: list[IngestProgress] = []
         begun = time.monotonic()
         run = asyncio.create_task(
@@ -217,23 +273,17 @@ class AdminCog(FootnoteCog, name="Admin"):
                 continue
             shown = latest[-1]
             del latest[:-1]
-            await self._edit(interaction, render_ingest_progress(shown, time.monotonic() - begun))
+            await reply.show(render_ingest_progress(shown, time.monotonic() - begun))
         try:
             report = run.result()
-        except Exception:
-            interaction.extras["public_defer"] = True  # the error reply replaces the progress
-            raise
-        await self._edit(interaction, render_ingest_report(report, sources=sources or ()))
-
-    async def _edit(self, interaction: discord.Interaction, content: str) -> None:
-        try:
-            await interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            # An interaction token lives 15 minutes; a long run reports in the channel instead.
-            log.warning("could not edit the /ingest reply (%s); posting in the channel", exc)
-            channel = interaction.channel
-            if isinstance(channel, discord.abc.Messageable):
-                await channel.send(content, allowed_mentions=NO_MENTIONS)
+        except Exception as exc:
+            # Reported here, in place of the progress, not by the error handler: after 15
+            # minutes the interaction can no longer carry a private reply.
+            if not isinstance(exc, FootnoteError):
+                log.exception("/ingest failed", exc_info=exc)
+            await reply.show(render_ingest_failure(error_message(exc)), final=True)
+            return
+        await reply.show(render_ingest_report(report, sources=sources or ()), final=True)
 
     @ingest.autocomplete("source")
     async def _ingest_source_autocomplete(
