@@ -7,6 +7,10 @@ JSON object or array of objects, and JSONL (one object a line). A JSON record's 
 ``body``, ``text`` or ``content`` field. A JSON array or JSONL file yields one article per
 record, and a bad record fails alone.
 
+Text and Markdown articles lose the page furniture a copied page brings along
+(:mod:`ingest.loaders.plain`): a repeated title, the byline (which becomes the author), date
+lines, and the site's closing blocks.
+
 In a directory or glob, hidden files and folders are skipped and so are files of other types
 (logged at debug level); a file named explicitly with an unsupported type is a failure. A path
 that does not exist is a fatal failure: the source could not be listed.
@@ -39,6 +43,7 @@ from ingest.loaders.common import (
     prefer_timed,
     structured_published,
 )
+from ingest.loaders.plain import clean_plain_article
 
 if TYPE_CHECKING:
     from ingest.config import IngestSettings
@@ -260,14 +265,15 @@ class PathSource:
         body = normalize_text(text)
         if not body:
             raise LoadError("no text after the front matter and title")
+        cleaned = clean_plain_article(body, title)
         return self._article(
             path=path,
             location=str(path),
-            text=body,
+            text=cleaned.text,
             title=title,
             url=clean_str(meta.get("url")),
             source=clean_str(meta.get("source") or meta.get("publisher")),
-            author=clean_str(meta.get("author") or meta.get("authors")),
+            author=clean_str(meta.get("author") or meta.get("authors")) or cleaned.author,
             published=iso_date(meta.get("published") or meta.get("date")),
         )
 
@@ -276,7 +282,10 @@ class PathSource:
         title = None
         if rest.strip() and len(first.strip()) <= MAX_TITLE_LINE:
             title, text = first.strip(), rest.strip()
-        return self._article(path=path, location=str(path), text=text, title=title)
+        cleaned = clean_plain_article(text, title)
+        return self._article(
+            path=path, location=str(path), text=cleaned.text, title=title, author=cleaned.author
+        )
 
     def _record(self, path: Path, location: str, record: object) -> Article:
         if not isinstance(record, dict):
