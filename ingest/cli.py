@@ -70,6 +70,15 @@ def format_summary(report: IngestReport, sources: int) -> str:
     return "\n".join(lines)
 
 
+def format_changes(report: IngestReport) -> list[str]:
+    """``would add/update/delete ITEM`` lines, grouped by action (``--dry-run -v``)."""
+    from ingest.report import printable
+
+    order = {"add": 0, "update": 1, "delete": 2}
+    changes = sorted(report.changes, key=lambda change: order.get(change[0], 3))
+    return [f"would {action:<6}  {printable(item)}" for action, item in changes]
+
+
 def format_status(status: CorpusStatus) -> str:
     """The human view of ``--status``."""
     lines = [
@@ -175,6 +184,9 @@ def main(
     if as_json:
         click.echo(json.dumps(report.as_json()))
     else:
+        if dry_run and verbose:
+            for line in format_changes(report):
+                click.echo(line)
         click.echo(format_summary(report, len(spec_list)))
     if report.failed:
         ctx.exit(1)

@@ -142,12 +142,20 @@ class _Pending:
 
 
 class _Progress:
-    """tqdm bars on stderr (articles, passages) and the ``on_progress`` callback."""
+    """tqdm bars on stderr (articles, passages) and the ``on_progress`` callback.
+
+    Totals grow as articles are read and split (``found``), so the bars show "done/known so
+    far" and a rate from the first article instead of sitting still until a batch is written;
+    once every source is listed (``listed``) the totals are final.
+    """
 
     def __init__(self, callback: Callable[[IngestProgress], None] | None, show: bool) -> None:
         self.callback = callback
         self.articles = 0
         self.passages = 0
+        self.articles_found = 0
+        self.passages_found = 0
+        self.complete = False  # every source listed: the totals are final
         self._bars: list[Any] = []
         if show:
             from tqdm import tqdm
@@ -156,6 +164,21 @@ class _Progress:
                 tqdm(desc="articles", unit=" art", file=sys.stderr, position=0, leave=True),
                 tqdm(desc="passages", unit=" psg", file=sys.stderr, position=1, leave=True),
             ]
+
+    def found(self, passages: int) -> None:
+        """One more article read and split into ``passages``: the totals grow."""
+        self.articles_found += 1
+        self.passages_found += passages
+        if self._bars:
+            self._bars[0].total = self.articles_found
+            self._bars[1].total = self.passages_found
+            for bar in self._bars:
+                bar.refresh()
+
+    def listed(self) -> None:
+        """Every source has been listed: totals are final from now on (and reported at once)."""
+        self.complete = True
+        self.advance(0, 0, None)
 
     def advance(self, articles: int, passages: int, current: str | None) -> None:
         self.articles += articles
@@ -166,7 +189,10 @@ class _Progress:
         if self.callback is not None:
             self.callback(
                 IngestProgress(
-                    articles_done=self.articles, passages_done=self.passages, current=current
+                    articles_done=self.articles,
+                    passages_done=self.passages,
+                    articles_total=self.articles_found if self.complete else None,
+                    current=current,
                 )
             )
 
@@ -240,6 +266,7 @@ class _Run:
                     self.take(item)
             if not fatal and is_authoritative(origin):
                 complete.append(origin)
+        self.progress.listed()
         self.flush()
         if not self.rebuild:  # after a rebuild nothing old is left to delete
             self.delete_vanished(complete)
@@ -259,6 +286,7 @@ class _Run:
             )
             return
         self.seen_ids.add(article.article_id)
+        self.progress.found(len(docs))
         new_keys = {passage_key(doc) for doc in docs}
         old_keys = set() if self.rebuild else self._keys_of(article.article_id)
         if new_keys == old_keys:
@@ -312,6 +340,7 @@ class _Run:
                 self.report.updated += 1
             else:
                 self.report.added += 1
+            self.report.changes.append(("update" if had_keys else "add", article.location))
             self.progress.advance(1, len(article_docs), article.location)
 
     def _exists(self, keys: Sequence[str]) -> list[bool]:
@@ -348,6 +377,7 @@ class _Run:
         log.info("deleting article %s (%s): %d passages", article_id, where, len(ids))
         self.report.deleted += 1
         self.report.passages_deleted += len(ids)
+        self.report.changes.append(("delete", where or article_id))
         if self.dry_run:
             return
         # Vectors first, then the ledger: a kill in between leaves keys without vectors, which
@@ -490,7 +520,9 @@ def _locked_run(
             run.start_over()
         run.ingest_sources(sources)
         if rebuild:
-            run.report.deleted += len(run.rebuild_stored_articles - run.seen_ids)
+            gone = sorted(run.rebuild_stored_articles - run.seen_ids)
+            run.report.deleted += len(gone)
+            run.report.changes.extend(("delete", article_id) for article_id in gone)
     else:
         _mark_dirty(settings)
         if rebuild:

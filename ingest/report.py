@@ -50,6 +50,9 @@ class IngestReport:
     passages_deleted: int = 0
     dry_run: bool = False
     seconds: float = 0.0
+    # (action, item) per changed article: "add", "update" or "delete" with its file or URL.
+    # Shown by `footnote-ingest --dry-run -v`; not part of ``as_json``.
+    changes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def failed(self) -> int:

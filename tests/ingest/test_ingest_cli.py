@@ -178,3 +178,28 @@ def test_entry_point_runs_as_a_module(tmp_path: Path) -> None:
     assert result.returncode == 0
     for option in ("--dry-run", "--rebuild", "--json", "--quiet", "--status", "--wait"):
         assert option in result.stdout
+
+
+def test_dry_run_verbose_lists_what_it_would_add_update_and_delete(corpus: Path, env) -> None:
+    # Issue 8, item 14: counts alone do not say which articles.
+    dry = invoke([str(corpus), "--dry-run", "-v"], env)
+    assert dry.exit_code == 0, dry.output
+    listed = [line for line in dry.stdout.splitlines() if line.startswith("would ")]
+    assert sorted(listed) == sorted(
+        [f"would add     {corpus / 'bridge.md'}", f"would add     {corpus / 'oaks.txt'}"]
+    )
+    assert invoke([str(corpus), "--quiet"], env).exit_code == 0
+    (corpus / "oaks.txt").unlink()
+    (corpus / "bridge.md").write_text("# Harbour bridge reopens\n\nIt cost 41 million.\n")
+    (corpus / "ferry.md").write_text("# Ferry\n\nThe ferry ran aground near the pier.\n")
+    dry = invoke([str(corpus), "--dry-run", "-v"], env)
+    listed = [line for line in dry.stdout.splitlines() if line.startswith("would ")]
+    assert listed == [
+        f"would add     {corpus / 'ferry.md'}",
+        f"would update  {corpus / 'bridge.md'}",
+        f"would delete  {corpus / 'oaks.txt'}",
+    ]
+    quiet = invoke([str(corpus), "--dry-run"], env)  # without -v: the counts only
+    assert not any(line.startswith("would ") for line in quiet.stdout.splitlines())
+    as_json = invoke([str(corpus), "--dry-run", "-v", "--json"], env)
+    assert set(json.loads(as_json.stdout)) == JSON_KEYS
