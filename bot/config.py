@@ -33,6 +33,9 @@ class BotSettings(IngestSettings):
     rate_limit_seconds: float = Field(default=60.0, gt=0)
     max_question_chars: int = Field(default=500, ge=10)
     stream_edit_interval: float = Field(default=1.0, ge=0.2)
+    answer_workers: int = Field(default=2, ge=1)  # answers computed at once; others wait in line
+    answer_queue_limit: int = Field(default=50, ge=0)  # questions allowed to wait in that line
+    lookup_workers: int = Field(default=4, ge=1)  # threads for autocomplete, /source, buttons
     log_file: str | None = None
     # Mention and thread answering need the privileged Message Content intent; off = slash only.
     message_content: bool = True

@@ -22,6 +22,7 @@ from bot.discord_adapter.cogs import BotDeps, BotOptions
 from bot.discord_adapter.cogs.admin import AdminCog, parse_interval
 from bot.discord_adapter.cogs.ask import AskCog, PassagesButton, VoteButton
 from bot.discord_adapter.cogs.source import SourceCog
+from bot.discord_adapter.workers import Workers
 from vectorstore.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -60,6 +61,9 @@ class FootnoteBot(commands.Bot):
         )
         self.deps = deps
         self.options = options
+        self.workers = Workers(
+            options.answer_workers, options.lookup_workers, options.answer_queue_limit
+        )
 
     @property
     def feedback(self) -> Any:
@@ -70,10 +74,17 @@ class FootnoteBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Add the cogs and the persistent buttons; commands are synced only on demand."""
-        await self.add_cog(AskCog(self, self.deps, self.options))
-        await self.add_cog(SourceCog(self, self.deps, self.options))
-        await self.add_cog(AdminCog(self, self.deps, self.options))
+        await self.add_cog(AskCog(self, self.deps, self.options, workers=self.workers))
+        await self.add_cog(SourceCog(self, self.deps, self.options, workers=self.workers))
+        await self.add_cog(AdminCog(self, self.deps, self.options, workers=self.workers))
         self.add_dynamic_items(PassagesButton, VoteButton)
+
+    async def close(self) -> None:
+        """Log out, then stop the worker pools."""
+        try:
+            await super().close()
+        finally:
+            self.workers.shutdown()
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: mentions are questions, handled by the Ask cog's listener."""
@@ -101,6 +112,9 @@ def options_from_settings(settings: BotSettings, answerer: str | None = None) ->
         rate_limit_seconds=settings.rate_limit_seconds,
         max_question_chars=settings.max_question_chars,
         stream_edit_interval=settings.stream_edit_interval,
+        answer_workers=settings.answer_workers,
+        answer_queue_limit=settings.answer_queue_limit,
+        lookup_workers=settings.lookup_workers,
         admin_role=settings.admin_role,
         ingest_every=every,
         answerer=answerer or settings.llm or "extractive",

@@ -156,6 +156,12 @@ def thread_name(question: str) -> str:
     return clip(text, THREAD_NAME_LIMIT) or "Question"
 
 
+def render_queue_place(place: int) -> str:
+    """What a question shows while it waits for an answer worker."""
+    ahead = "you're next" if place == 1 else f"yours is number {place} in line"
+    return f"⏳ Many questions right now: {ahead}. I'll answer here as soon as I can."
+
+
 def render_stream_preview(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """What a message shows while the answer streams: the text so far, with a cursor."""
     text = neutralize_mentions(escape_answer_text(text.strip()))
@@ -606,6 +612,7 @@ __all__ = [
     "render_ingest_progress",
     "render_ingest_report",
     "render_passages",
+    "render_queue_place",
     "render_status",
     "render_stream_preview",
     "safe_url",

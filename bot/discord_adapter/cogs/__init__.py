@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_adapter.render import EmbedData, safe_url
+from bot.discord_adapter.workers import Workers
 from vectorstore.errors import FootnoteError, VectorStoreUnavailable
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from vectorstore.base import Passage
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Every message, edit and follow-up the bot sends carries this (the Bot's default too).
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -100,6 +103,9 @@ class BotOptions:
     answerer: str = "extractive"
     message_content: bool = True  # needed to answer mentions' text and thread follow-ups
     history_messages: int = 20  # thread messages read back for a follow-up
+    answer_workers: int = 2  # answers computed at once; the rest wait in line
+    answer_queue_limit: int = 50  # questions allowed to wait in that line
+    lookup_workers: int = 4  # threads for autocomplete, /source lookups and buttons
 
 
 def to_embed(data: EmbedData) -> discord.Embed:
@@ -143,6 +149,17 @@ def error_message(error: BaseException) -> str:
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
     return GENERIC_ERROR
+
+
+def workers_for(options: BotOptions) -> Workers:
+    """Worker pools sized by ``options`` (for a cog built without the bot's shared ones)."""
+    return Workers(options.answer_workers, options.lookup_workers, options.answer_queue_limit)
+
+
+async def lookup(interaction: discord.Interaction, fn: Callable[..., T], /, *args: Any) -> T:
+    """Run a short blocking call on the bot's lookup threads (for buttons, which have no cog)."""
+    workers: Workers = interaction.client.workers  # type: ignore[attr-defined]
+    return await workers.lookup(fn, *args)
 
 
 async def choices_or_nothing(

@@ -23,6 +23,7 @@ from bot.discord_adapter.cogs import (
     error_message,
     in_guild,
     to_embed,
+    workers_for,
 )
 from bot.discord_adapter.render import (
     clip,
@@ -31,6 +32,7 @@ from bot.discord_adapter.render import (
     render_ingest_report,
     render_status,
 )
+from bot.discord_adapter.workers import Workers
 from bot.engine.errors import QuestionRejected
 from ingest.errors import IngestBusy
 from ingest.report import IngestProgress, IngestReport
@@ -183,10 +185,12 @@ class AdminCog(FootnoteCog, name="Admin"):
         options: BotOptions,
         *,
         progress_interval: float | None = None,
+        workers: Workers | None = None,
     ) -> None:
         self.bot = bot
         self._deps = deps
         self.options = options
+        self.workers = workers or workers_for(options)
         self.job = IngestJob(deps.ingest if deps else _no_runner)
         self.progress_interval = progress_interval or max(options.stream_edit_interval, 1.0)
         self._schedule: tasks.Loop | None = None
@@ -250,7 +254,7 @@ class AdminCog(FootnoteCog, name="Admin"):
             return
         sources: list[str] | None = None
         if source and source.strip():
-            configured = await asyncio.to_thread(self.deps.ingest_sources)
+            configured = await self.workers.lookup(self.deps.ingest_sources)
             if source.strip() not in configured:
                 listed = ", ".join(f"`{s}`" for s in configured[:10]) or "none"
                 raise QuestionRejected(
@@ -293,7 +297,7 @@ class AdminCog(FootnoteCog, name="Admin"):
             return []
 
         async def lookup() -> list[app_commands.Choice[str]]:
-            configured = await asyncio.to_thread(self.deps.ingest_sources)
+            configured = await self.workers.lookup(self.deps.ingest_sources)
             needle = current.casefold()
             return [
                 app_commands.Choice(name=clip(s, 100), value=s)
@@ -313,8 +317,8 @@ class AdminCog(FootnoteCog, name="Admin"):
             interaction: The slash command.
         """
         await interaction.response.defer(thinking=True, ephemeral=True)
-        status = await asyncio.to_thread(self.deps.status)
-        gaps = await asyncio.to_thread(self.deps.feedback.gap_count)
+        status = await self.workers.lookup(self.deps.status)
+        gaps = await self.workers.lookup(self.deps.feedback.gap_count)
         data = status.as_json()
         if self.job.last_report is not None and not data.get("last_run"):
             data["last_run"] = {

@@ -25,8 +25,10 @@ from bot.discord_adapter.cogs import (
     choices_or_nothing,
     error_message,
     in_guild,
+    lookup,
     send_ephemeral,
     to_embed,
+    workers_for,
 )
 from bot.discord_adapter.ratelimit import RateLimited, RateLimiter
 from bot.discord_adapter.render import (
@@ -34,11 +36,13 @@ from bot.discord_adapter.render import (
     clip,
     render_answer_text,
     render_passages,
+    render_queue_place,
     render_stream_preview,
     split_message,
     thread_name,
     unescape_markdown,
 )
+from bot.discord_adapter.workers import Workers
 from bot.engine.errors import QuestionRejected
 from bot.engine.models import Answer, AnswerDelta, SearchFilters, Turn
 from vectorstore.errors import FootnoteError
@@ -116,7 +120,7 @@ class PassagesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"footn
         """Send the passages ephemerally."""
         try:
             store: FeedbackStore = interaction.client.feedback  # type: ignore[attr-defined]
-            stored = await asyncio.to_thread(store.get_answer, self.answer_id)
+            stored = await lookup(interaction, store.get_answer, self.answer_id)
             if stored is None:
                 await send_ephemeral(interaction, "I no longer have the passages of this answer.")
                 return
@@ -155,11 +159,11 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"footnote:
         """Store the vote and thank the user privately."""
         try:
             store: FeedbackStore = interaction.client.feedback  # type: ignore[attr-defined]
-            if await asyncio.to_thread(store.get_answer, self.answer_id) is None:
+            if await lookup(interaction, store.get_answer, self.answer_id) is None:
                 await send_ephemeral(interaction, "I no longer have this answer on record.")
                 return
             value = 1 if self.vote == "up" else -1
-            await asyncio.to_thread(store.record_vote, self.answer_id, interaction.user.id, value)
+            await lookup(interaction, store.record_vote, self.answer_id, interaction.user.id, value)
             log.info("vote answer=%s value=%+d", self.answer_id, value)
             await interaction.response.send_message(
                 "Thanks for the feedback!" if value > 0 else "Thanks, noted: this answer missed.",
@@ -223,10 +227,12 @@ class AskCog(FootnoteCog, name="Ask"):
         options: BotOptions,
         *,
         clock: Callable[[], float] = time.monotonic,
+        workers: Workers | None = None,
     ) -> None:
         self.bot = bot
         self._deps = deps
         self.options = options
+        self.workers = workers or workers_for(options)
         self.limiter = RateLimiter(options.rate_limit_questions, options.rate_limit_seconds)
         self.clock = clock
 
@@ -271,7 +277,7 @@ class AskCog(FootnoteCog, name="Ask"):
             await interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
 
         answer = await self.stream_answer(text, (), filters, preview)
-        answer_id = await asyncio.to_thread(
+        answer_id = await self.workers.lookup(
             self.deps.feedback.record_answer,
             answer,
             guild_id=interaction.guild_id,
@@ -302,7 +308,7 @@ class AskCog(FootnoteCog, name="Ask"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         async def lookup() -> list[app_commands.Choice[str]]:
-            publishers = await asyncio.to_thread(self.deps.catalog.publishers)
+            publishers = await self.workers.lookup(self.deps.catalog.publishers)
             needle = current.casefold().strip()
             matches = [p for p in publishers if needle in p.casefold()]
             matches.sort(key=lambda p: (not p.casefold().startswith(needle), p.casefold()))
@@ -313,7 +319,7 @@ class AskCog(FootnoteCog, name="Ask"):
     async def _filters(self, source: str | None, published_after: str | None) -> SearchFilters:
         sources: tuple[str, ...] = ()
         if source and source.strip():
-            publishers = await asyncio.to_thread(self.deps.catalog.publishers)
+            publishers = await self.workers.lookup(self.deps.catalog.publishers)
             wanted = source.strip().casefold()
             match = [p for p in publishers if p.casefold() == wanted]
             if not match and len(wanted) >= 100:  # autocomplete values are cut at 100 characters
@@ -357,7 +363,20 @@ class AskCog(FootnoteCog, name="Ask"):
             finally:
                 loop.call_soon_threadsafe(queue.put_nowait, _DONE)
 
-        worker = asyncio.create_task(asyncio.to_thread(produce))
+        async def tell_place(place: int) -> None:
+            try:
+                await preview(render_queue_place(place))
+            except discord.HTTPException as exc:
+                log.warning("queue notice failed: %s", exc)
+
+        async def work() -> None:
+            try:  # waits for an answer worker (telling the user their place), then produces
+                await self.workers.answers.run(produce, on_wait=tell_place)
+            except Exception as exc:  # e.g. QueueFull: never started, so produce() sent nothing
+                queue.put_nowait(_Failed(exc))
+                queue.put_nowait(_DONE)
+
+        worker = asyncio.create_task(work())
         interval = self.options.stream_edit_interval
         text = ""
         last_edit = self.clock()
@@ -452,7 +471,7 @@ class AskCog(FootnoteCog, name="Ask"):
                 await target.edit(content=content, allowed_mentions=NO_MENTIONS)
 
             answer = await self.stream_answer(question, history, None, preview)
-            answer_id = await asyncio.to_thread(
+            answer_id = await self.workers.lookup(
                 self.deps.feedback.record_answer,
                 answer,
                 guild_id=message.guild.id,
@@ -502,14 +521,14 @@ class AskCog(FootnoteCog, name="Ask"):
         except discord.HTTPException as exc:  # e.g. no Create Public Threads permission
             log.warning("could not open a thread on answer %s: %s", answer_id, exc)
             return
-        await asyncio.to_thread(self.deps.feedback.link_thread, thread.id, answer_id)
+        await self.workers.lookup(self.deps.feedback.link_thread, thread.id, answer_id)
 
     async def _thread_history(self, message: discord.Message) -> list[Turn]:
         """The conversation so far: the answer the thread was opened on, then its messages."""
         me = self.bot.user
         assert me is not None
         turns: list[Turn] = []
-        root = await asyncio.to_thread(self.deps.feedback.thread_root, message.channel.id)
+        root = await self.workers.lookup(self.deps.feedback.thread_root, message.channel.id)
         if root is not None:
             turns += [Turn("user", root.question), Turn("assistant", root.answer)]
         recent = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 
@@ -18,6 +17,7 @@ from bot.discord_adapter.cogs import (
     choices_or_nothing,
     in_guild,
     to_embed,
+    workers_for,
 )
 from bot.discord_adapter.render import (
     EmbedData,
@@ -26,6 +26,7 @@ from bot.discord_adapter.render import (
     render_article,
     render_article_list,
 )
+from bot.discord_adapter.workers import Workers
 from bot.engine.errors import QuestionRejected
 from bot.engine.models import ArticleRef
 from vectorstore.base import Passage
@@ -49,10 +50,18 @@ def _keyword_passages(passages: list[Passage], query: str) -> list[Passage]:
 class SourceCog(FootnoteCog, name="Source"):
     """Looks up sources: by citation number, passage/article id, or title."""
 
-    def __init__(self, bot: commands.Bot, deps: BotDeps | None, options: BotOptions) -> None:
+    def __init__(
+        self,
+        bot: commands.Bot,
+        deps: BotDeps | None,
+        options: BotOptions,
+        *,
+        workers: Workers | None = None,
+    ) -> None:
         self.bot = bot
         self._deps = deps
         self.options = options
+        self.workers = workers or workers_for(options)
 
     @property
     def deps(self) -> BotDeps:
@@ -86,7 +95,7 @@ class SourceCog(FootnoteCog, name="Source"):
             return []
 
         async def lookup() -> list[app_commands.Choice[str]]:
-            refs = await asyncio.to_thread(self.deps.catalog.search_titles, current.strip(), 25)
+            refs = await self.workers.lookup(self.deps.catalog.search_titles, current.strip(), 25)
             choices = []
             for ref in refs[:25]:
                 value = ref.article_id if len(ref.article_id) <= 100 else ref.title[:100]
@@ -102,17 +111,17 @@ class SourceCog(FootnoteCog, name="Source"):
         catalog = self.deps.catalog
         if m := _CITATION.match(query):
             return await self._by_citation(interaction, int(m.group(1)))
-        passage = await asyncio.to_thread(catalog.passage, query)
+        passage = await self.workers.lookup(catalog.passage, query)
         if passage is not None:
-            ref = await asyncio.to_thread(catalog.article, passage.article_id)
+            ref = await self.workers.lookup(catalog.article, passage.article_id)
             return render_article(
                 ref or _ref_of(passage), [passage], heading=f"Passage `{passage.id}`"
             )
-        ref = await asyncio.to_thread(catalog.article, query)
+        ref = await self.workers.lookup(catalog.article, query)
         if ref is not None:
-            passages = await asyncio.to_thread(catalog.passages, ref.article_id)
+            passages = await self.workers.lookup(catalog.passages, ref.article_id)
             return render_article(ref, passages[:MAX_PASSAGES_SHOWN], total_passages=len(passages))
-        refs = await asyncio.to_thread(catalog.search_titles, query, 10)
+        refs = await self.workers.lookup(catalog.search_titles, query, 10)
         if not refs:
             raise QuestionRejected(
                 f"I found no article matching “{clip(query, 80)}”. "
@@ -121,16 +130,16 @@ class SourceCog(FootnoteCog, name="Source"):
         if len(refs) > 1 and refs[0].title.casefold() != query.casefold():
             return render_article_list(refs, clip(query, 80))
         best = refs[0]
-        passages = await asyncio.to_thread(catalog.passages, best.article_id)
+        passages = await self.workers.lookup(catalog.passages, best.article_id)
         shown = _keyword_passages(passages, query)[:MAX_PASSAGES_SHOWN]
         return render_article(best, shown, total_passages=len(passages))
 
     async def _by_citation(self, interaction: discord.Interaction, n: int) -> EmbedData:
         feedback = self.deps.feedback
         channel_id = interaction.channel_id or 0
-        stored = await asyncio.to_thread(feedback.last_answer, channel_id, interaction.user.id)
+        stored = await self.workers.lookup(feedback.last_answer, channel_id, interaction.user.id)
         if stored is None:
-            stored = await asyncio.to_thread(feedback.thread_root, channel_id)
+            stored = await self.workers.lookup(feedback.thread_root, channel_id)
         if stored is None:
             raise QuestionRejected(
                 "There is no answer in this channel yet whose citations I could look up."
@@ -143,8 +152,8 @@ class SourceCog(FootnoteCog, name="Source"):
             )
         c = cited[n]
         catalog = self.deps.catalog
-        ref = await asyncio.to_thread(catalog.article, c.article_id) if c.article_id else None
-        passage = await asyncio.to_thread(catalog.passage, c.passage_id) if c.passage_id else None
+        ref = await self.workers.lookup(catalog.article, c.article_id) if c.article_id else None
+        passage = await self.workers.lookup(catalog.passage, c.passage_id) if c.passage_id else None
         if ref is None:
             ref = ArticleRef(
                 article_id=c.article_id or "?",
