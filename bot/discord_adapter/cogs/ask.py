@@ -372,9 +372,11 @@ class AskCog(FootnoteCog, name="Ask"):
         async def work() -> None:
             try:  # waits for an answer worker (telling the user their place), then produces
                 await self.workers.answers.run(produce, on_wait=tell_place)
-            except Exception as exc:  # e.g. QueueFull: never started, so produce() sent nothing
+            except BaseException as exc:  # QueueFull, shutdown: produce() never ran
                 queue.put_nowait(_Failed(exc))
                 queue.put_nowait(_DONE)
+                if not isinstance(exc, Exception):
+                    raise
 
         worker = asyncio.create_task(work())
         interval = self.options.stream_edit_interval
