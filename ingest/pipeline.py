@@ -44,7 +44,7 @@ from ingest.chunking import PassageSplitter, passage_key
 from ingest.errors import IngestBusy
 from ingest.report import IngestProgress, IngestReport, printable
 from ingest.state import read_state, write_state
-from vectorstore.base import META_LOCATION
+from vectorstore.base import META_LOCATION, stamp_generation, store_generation
 from vectorstore.errors import EmbeddingModelMismatch
 
 if TYPE_CHECKING:
@@ -564,6 +564,9 @@ def _write_run_state(
 ) -> None:
     previous = read_state(settings.data_dir).get("generation")
     generation = uuid.uuid4().hex if new_generation or not previous else str(previous)
+    # Bots on every host follow the store's own stamp (the local file is this host's record).
+    if new_generation or store_generation(store) is None:
+        stamp_generation(store, generation)
     write_state(
         settings.data_dir,
         {

@@ -113,3 +113,33 @@ class ArticleStore(Protocol):
     def reset(self) -> None:
         """Drop every passage (``--rebuild``)."""
         ...
+
+
+@runtime_checkable
+class GenerationStamped(Protocol):
+    """A store that keeps a change stamp of its own, seen alike by every host that uses it.
+
+    Not part of ``ArticleStore``: fakes and other stores may keep none, and readers then fall
+    back to a local signal (the ingest state file, the passage count).
+    """
+
+    def generation(self) -> str | None:
+        """The stamp the last changing ingest run left (None: never stamped)."""
+        ...
+
+    def set_generation(self, token: str) -> None:
+        """Record that the store changed; readers compare stamps to know."""
+        ...
+
+
+def store_generation(store: object) -> str | None:
+    """The store's shared change stamp, or None when it keeps none (or was never stamped)."""
+    return store.generation() if isinstance(store, GenerationStamped) else None
+
+
+def stamp_generation(store: object, token: str) -> bool:
+    """Stamp ``store`` with ``token`` if it keeps stamps; True when it did."""
+    if isinstance(store, GenerationStamped):
+        store.set_generation(token)
+        return True
+    return False

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 META_EMBEDDING_MODEL = "footnote:embedding_model"
 META_EMBEDDING_DIM = "footnote:embedding_dim"
+# Changes whenever an ingest run changed the collection: bots on every host compare it to know
+# when to rebuild what they derive from the store (the BM25 index). Kept in the collection's
+# metadata, so it is exactly as shared as the passages are.
+META_GENERATION = "footnote:generation"
 CHROMA_MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 records
 
 # What a Chroma server that died, restarted or hung mid-session raises from ``HttpClient`` calls:
@@ -346,6 +350,36 @@ class ChromaArticleStore:
                 return int(self._collection.count())
         except ValueError as exc:
             raise VectorStoreUnavailable(f"Chroma is unavailable: {exc}") from exc
+
+    def generation(self) -> str | None:
+        """The change stamp in the collection's metadata, read fresh from Chroma each time.
+
+        The cached collection handle's metadata is a snapshot from when it was opened; another
+        host's run changes the stamp on the server, so this asks again.
+        """
+        from chromadb.errors import NotFoundError
+
+        self._ready()
+        try:
+            with self._guard("reading the generation"):
+                metadata = self._client.get_collection(self._collection_name).metadata or {}
+        except NotFoundError:
+            # Dropped by another host's --rebuild: reopen (recreate) on the next call, and say
+            # "changed" now so readers rebuild from what is there.
+            self._stale = True
+            return "missing"
+        value = metadata.get(META_GENERATION)
+        return str(value) if value is not None else None
+
+    def set_generation(self, token: str) -> None:
+        """Record ``token`` as the collection's change stamp (other metadata kept)."""
+        self._ready()
+        with self._guard("writing the generation"):
+            collection = self._client.get_collection(self._collection_name)
+            # ``modify`` replaces the whole metadata: merge, or the model record would be lost.
+            metadata = dict(collection.metadata or {})
+            metadata[META_GENERATION] = token
+            collection.modify(metadata=metadata)
 
     def reset(self) -> None:
         """Drop the collection and create it anew, possibly for another embedding model."""

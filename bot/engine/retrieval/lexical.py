@@ -31,6 +31,7 @@ from vectorstore.base import (
     ArticleStore,
     Hit,
     Passage,
+    store_generation,
 )
 
 if TYPE_CHECKING:
@@ -337,6 +338,9 @@ class LexicalRetriever:
     # internals -----------------------------------------------------------------------------
 
     def _current_signature(self) -> object:
+        stamp = store_generation(self.store)  # the store's own: every host sees every host's runs
+        if stamp is not None:
+            return ("generation", stamp)
         if self.data_dir is not None:
             generation = _read_generation(self.data_dir)
             if generation is not None:
