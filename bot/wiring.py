@@ -32,12 +32,17 @@ CONFIGURED: Literal["configured"] = "configured"
 
 
 def build_services(
-    settings: BotSettings, llm: BaseChatModel | None | Literal["configured"] = CONFIGURED
+    settings: BotSettings,
+    llm: BaseChatModel | None | Literal["configured"] = CONFIGURED,
+    *,
+    answer_only: bool = False,
 ) -> Services:
     """Open the store, load the embedding model once, build retriever, answerer and catalog.
 
     ``llm`` is the chat model when the caller already made it (to check the settings before
-    anything slow); by default it is made here from the settings.
+    anything slow); by default it is made here from the settings. ``answer_only`` callers never
+    ingest, so the embeddings may use the light encoder (``vectorstore.bert``): seconds less
+    to start.
 
     Raises:
         ConfigError: The LLM settings are unusable (unknown provider, missing package).
@@ -50,9 +55,12 @@ def build_services(
     from bot.engine.llm import make_chat_model
     from bot.engine.retrieval import HybridRetriever
     from vectorstore.chroma import ChromaArticleStore
+    from vectorstore.embeddings import SentenceTransformerEmbeddings
 
     chat_model = make_chat_model(settings) if isinstance(llm, str) else llm  # config errors first
-    store = ChromaArticleStore.from_settings(settings)
+    store = ChromaArticleStore.from_settings(
+        settings, SentenceTransformerEmbeddings.from_settings(settings, light=answer_only)
+    )
     retriever = HybridRetriever(store, data_dir=settings.data_dir)
     answers = AnswerService(
         retriever,

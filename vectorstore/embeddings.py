@@ -24,6 +24,8 @@ from vectorstore.errors import ConfigError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from vectorstore.bert import BertEncoder
+
 # OpenMP threads that spin while waiting steal the other core: with the default policy a query
 # embedding took 640 ms instead of 47 ms on a busy 2-core machine. It must be set before torch
 # loads its OpenMP runtime, hence at import time; an explicit environment value wins.
@@ -112,8 +114,32 @@ def load_sentence_transformer(
     return model
 
 
+@functools.lru_cache(maxsize=4)
+def load_light_encoder(path: str, device: str) -> BertEncoder | None:
+    """The plain-torch encoder for ``path`` when it computes it exactly, else ``None``.
+
+    It skips importing sentence-transformers and transformers (seconds on 2 cores); fp32, since
+    it equals sentence-transformers' fp32 vectors (cosine 1.0) and serves short inputs.
+    """
+    from vectorstore.bert import BertEncoder, readable_shape
+
+    shape = readable_shape(path) if device == "cpu" else None
+    if shape is None:
+        log.debug("no light encoder for %s: using sentence-transformers", path)
+        return None
+    limit_blas_threads()
+    encoder = BertEncoder(path, shape, "float32")
+    log.debug("light encoder loaded from %s", path)
+    return encoder
+
+
 class SentenceTransformerEmbeddings(Embeddings):
-    """LangChain ``Embeddings`` over a cached ``SentenceTransformer``; vectors are L2-normalised."""
+    """LangChain ``Embeddings`` over a cached ``SentenceTransformer``; vectors are L2-normalised.
+
+    With ``light``, embedding goes through ``vectorstore.bert`` when it can read the model
+    (commands that only ask questions start seconds sooner); token counting and models it
+    cannot read still load sentence-transformers.
+    """
 
     def __init__(
         self,
@@ -122,23 +148,28 @@ class SentenceTransformerEmbeddings(Embeddings):
         dtype: Literal["auto", "float32", "bfloat16"] = "auto",
         device: str = "cpu",
         batch_size: int = 32,
+        light: bool = False,
     ) -> None:
         self.model_name = canonical_model_name(model_name)
         self.path = resolve_model_path(model_name)
         self.device = device
         self.dtype = choose_dtype(dtype, device)
         self.batch_size = batch_size
+        self.light = light
         # Encoding is not re-entrant-safe across threads sharing one model on CPU; serialise it.
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: StoreSettings) -> SentenceTransformerEmbeddings:
-        """Build from the store settings."""
+    def from_settings(
+        cls, settings: StoreSettings, *, light: bool = False
+    ) -> SentenceTransformerEmbeddings:
+        """Build from the store settings (``light``: see the class)."""
         return cls(
             settings.embedding_model,
             dtype=settings.embedding_dtype,
             device=settings.embedding_device,
             batch_size=settings.embedding_batch_size,
+            light=light,
         )
 
     @property
@@ -168,6 +199,10 @@ class SentenceTransformerEmbeddings(Embeddings):
         """Embed texts in batches; returns plain float lists (Chroma's input type)."""
         if not texts:
             return []
+        light = load_light_encoder(self.path, self.device) if self.light else None
+        if light is not None:
+            with self._lock:
+                return light.encode(texts, self.batch_size)
         with self._lock:
             vectors = self.model.encode(
                 list(texts),

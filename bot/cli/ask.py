@@ -115,7 +115,7 @@ def load_services(settings: BotSettings | None = None) -> Services:
     try:
         llm = make_chat_model(settings)
         require_corpus(settings)
-        return build_services(settings, llm=llm)
+        return build_services(settings, llm=llm, answer_only=True)
     except ConfigError as exc:
         config_exit(str(exc))
     except FootnoteError as exc:

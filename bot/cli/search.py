@@ -27,10 +27,13 @@ def _open_retriever(settings: BotSettings) -> HybridRetriever:
     """The configured store and a hybrid retriever over it; errors become CLI errors."""
     from bot.engine.retrieval import HybridRetriever
     from vectorstore.chroma import ChromaArticleStore
+    from vectorstore.embeddings import SentenceTransformerEmbeddings
 
     require_corpus(settings)  # before the embedding model loads; creates nothing
     try:
-        store = ChromaArticleStore.from_settings(settings)
+        store = ChromaArticleStore.from_settings(
+            settings, SentenceTransformerEmbeddings.from_settings(settings, light=True)
+        )
         if store.count() == 0:
             raise click.ClickException(empty_corpus_message(settings))
     except ConfigError as exc:

@@ -247,3 +247,15 @@ def test_a_refused_question_counts_as_a_coverage_gap(env):
     run("ask", "-", "--json", input="Which colour is the moon's cheese?\n")
     gaps = json.loads(run("gaps", "--json").stdout)
     assert "Which colour is the moon's cheese?" not in [g["question"] for g in gaps]
+
+
+def test_ask_answers_without_importing_sentence_transformers(env, tmp_path):
+    # Issue 8, item 11: `footnote ask` cold start; the light encoder serves the bundled model.
+    from tests.cli.test_cli_readonly import heavy_imports, run_fresh
+
+    result = run_fresh(
+        "bot.cli", "ask", BRIDGE_Q, "--json", cwd=tmp_path, env={"FOOTNOTE_DATA_DIR": str(env)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "40 million" in json.loads(result.stdout)["answer"]
+    assert heavy_imports(result) == "torch"  # not sentence_transformers, not transformers
