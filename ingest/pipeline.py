@@ -44,7 +44,7 @@ from ingest.chunking import PassageSplitter, passage_key
 from ingest.errors import IngestBusy
 from ingest.report import IngestProgress, IngestReport, printable
 from ingest.state import read_state, write_state
-from vectorstore.base import META_LOCATION, stamp_generation, store_generation
+from vectorstore.base import META_LOCATION, stamp_generation, store_generation, stored_ids
 from vectorstore.errors import EmbeddingModelMismatch
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ LOCK_FILE = "ingest.lock"
 DIRTY_FILE = "ingest-running.json"  # present while a writing run is in progress (or was killed)
 INDEX_BATCH_PASSAGES = 256  # passages per index() call: whole articles; bigger = less padding
 SQL_CHUNK = 500  # keys per record-manager query (SQLite's bound-parameter limit)
+VERIFY_BATCH_PASSAGES = 2000  # ledger-unchanged passages checked against the store per query
 
 
 def configured_sources(settings: IngestSettings) -> list[str]:
@@ -241,6 +242,10 @@ class _Run:
         )
         self.seen_ids: set[str] = set()
         self.pending = _Pending()
+        # Articles the ledger calls unchanged, until the store confirms it holds their passages.
+        self.unverified: list[tuple[Article, list[Document]]] = []
+        self.unverified_passages = 0
+        self.restored_keys: set[str] = set()  # dry run: ledger keys whose vectors are missing
         self.changed_store = False
         self.rebuild_stored_articles: set[str] = set()  # dry-run rebuild: what would go
 
@@ -266,6 +271,7 @@ class _Run:
                     self.take(item)
             if not fatal and is_authoritative(origin):
                 complete.append(origin)
+        self.verify_unchanged()  # before listed(): these were read while listing
         self.progress.listed()
         self.flush()
         if not self.rebuild:  # after a rebuild nothing old is left to delete
@@ -290,8 +296,10 @@ class _Run:
         new_keys = {passage_key(doc) for doc in docs}
         old_keys = set() if self.rebuild else self._keys_of(article.article_id)
         if new_keys == old_keys:
-            self.report.skipped += 1
-            self.progress.advance(1, len(docs), article.location)
+            self.unverified.append((article, docs))
+            self.unverified_passages += len(docs)
+            if self.unverified_passages >= VERIFY_BATCH_PASSAGES:
+                self.verify_unchanged()
             return
         self.pending.articles.append((article, docs, bool(old_keys)))
         self.pending.passages += len(docs)
@@ -300,6 +308,42 @@ class _Run:
 
     def _keys_of(self, article_id: str) -> set[str]:
         return set(self.records.list_keys(group_ids=[article_id]))
+
+    def verify_unchanged(self) -> None:
+        """Skip a ledger-unchanged article only if the store really holds all its passages.
+
+        The ledger is a record of what was written, not the store: a deleted Chroma folder, a
+        fresh server or another host's ``--rebuild`` leave it claiming passages that are gone.
+        Such an article is written again (its stale records forgotten first, or ``index()``
+        would skip them again); one query per batch of ids keeps this cheap.
+        """
+        batch, self.unverified, self.unverified_passages = self.unverified, [], 0
+        if not batch:
+            return
+        present = stored_ids(self.store, [passage_key(d) for _, docs in batch for d in docs])
+        for article, docs in batch:
+            keys = {passage_key(doc) for doc in docs}
+            if keys <= present:
+                self.report.skipped += 1
+                self.progress.advance(1, len(docs), article.location)
+                continue
+            log.warning(
+                "article %s (%s): the ledger lists %d passages but the store lacks %d; "
+                "writing it again",
+                article.article_id,
+                printable(article.location),
+                len(keys),
+                len(keys - present),
+            )
+            if self.dry_run:
+                self.restored_keys |= keys
+            else:
+                for chunk in _chunks(sorted(keys)):
+                    self.records.delete_keys(chunk)
+            self.pending.articles.append((article, docs, False))
+            self.pending.passages += len(docs)
+            if self.pending.passages >= INDEX_BATCH_PASSAGES:
+                self.flush()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -312,7 +356,11 @@ class _Run:
             if self.rebuild:
                 exists = [False] * len(docs)
             else:
-                exists = self._exists([passage_key(doc) for doc in docs])
+                keys = [passage_key(doc) for doc in docs]
+                exists = [
+                    found and key not in self.restored_keys
+                    for key, found in zip(keys, self._exists(keys), strict=True)
+                ]
             self.report.passages_added += sum(not found for found in exists)
             for _, article_docs, had_keys in batch.articles:
                 if had_keys:

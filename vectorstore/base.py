@@ -132,6 +132,19 @@ class GenerationStamped(Protocol):
         ...
 
 
+def stored_ids(store: ArticleStore, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` the store holds (the ledger may say otherwise: the store is the truth).
+
+    Uses the store's ``existing_ids`` (ids only, nothing else read) when it has one.
+    """
+    if not ids:
+        return set()
+    existing = getattr(store, "existing_ids", None)
+    if callable(existing):
+        return set(existing(ids))
+    return {passage.id for passage in store.get(ids)}
+
+
 def store_generation(store: object) -> str | None:
     """The store's shared change stamp, or None when it keeps none (or was never stamped)."""
     return store.generation() if isinstance(store, GenerationStamped) else None

@@ -296,6 +296,17 @@ class ChromaArticleStore:
         }
         return [found[i] for i in ids if i in found]
 
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored (ids only: no documents, metadata or vectors read)."""
+        ids = list(ids)
+        found: set[str] = set()
+        self._ready()
+        for start in range(0, len(ids), CHROMA_MAX_BATCH):
+            with self._guard("get"):
+                result = self._collection.get(ids=ids[start : start + CHROMA_MAX_BATCH], include=[])
+            found.update(result["ids"])
+        return found
+
     def find(self, where: Where, limit: int | None = None) -> list[Passage]:
         """Passages whose metadata matches ``where`` (Chroma's filter syntax)."""
         self._ready()

@@ -123,6 +123,10 @@ class InMemoryArticleStore:
         """Every stored passage."""
         yield from (self._passage(r) for r in list(self._lc.store.values()))
 
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored."""
+        return {i for i in ids if i in self._lc.store}
+
     def delete(self, ids: Sequence[str]) -> None:
         """Delete passages by id; unknown ids are ignored."""
         for i in ids:

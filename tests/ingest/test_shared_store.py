@@ -79,3 +79,60 @@ def test_generation_stamp_lives_in_the_collection(hosts, real_embeddings, tmp_pa
     assert store_a.generation() not in (None, first)
     assert store_b.embedding_model == store_a.embedding_model  # the model record survives
     ChromaArticleStore.from_settings(a, real_embeddings)  # and reopening does not refuse
+
+
+# -- the ledger never outvotes the store -------------------------------------------------------
+
+
+def three_articles(folder: Path) -> Path:
+    write_article(folder, "ferry", "Ferry timetable", "The night ferry now leaves the quay at "
+                  "23:40 every weekday, twenty minutes later than before.")  # fmt: skip
+    write_article(folder, "kelp", "Kelp farm expands", "The kelp farm off Marrow Point doubles "
+                  "its lines to forty after a strong first harvest.")  # fmt: skip
+    write_article(folder, "tram", "Tram line 5", "Tram line 5 reaches the harbour in May, with "
+                  "four new stops along the old rail yard.")  # fmt: skip
+    return folder
+
+
+def test_deleted_chroma_folder_is_refilled_not_skipped(tmp_path, real_embeddings) -> None:
+    import shutil
+
+    corpus = three_articles(tmp_path / "corpus")
+    settings = IngestSettings(_env_file=None, data_dir=tmp_path / "data")
+    first = run_ingest([str(corpus)], settings)
+    assert first.added == 3
+    stored = ChromaArticleStore.from_settings(settings, real_embeddings).count()
+    del first
+
+    # The store goes; the ledger (records.sqlite) stays and still lists every passage.
+    import chromadb
+
+    chromadb.api.client.SharedSystemClient.clear_system_cache()  # drop the cached client
+    shutil.rmtree(settings.chroma_dir)
+
+    dry = run_ingest([str(corpus)], settings, dry_run=True)
+    assert (dry.added, dry.skipped, dry.passages_added) == (3, 0, stored)
+    again = run_ingest([str(corpus)], settings)
+    assert (again.added, again.skipped) == (3, 0)
+    assert ChromaArticleStore.from_settings(settings, real_embeddings).count() == stored
+    third = run_ingest([str(corpus)], settings)
+    assert (third.added, third.skipped, third.passages_added) == (0, 3, 0)
+
+
+def test_fresh_server_is_refilled_by_a_host_whose_ledger_says_unchanged(
+    restartable_chroma_server: ChromaServerProcess, tmp_path, real_embeddings
+) -> None:
+    import shutil
+
+    corpus = three_articles(tmp_path / "corpus")
+    settings = host_settings(restartable_chroma_server, tmp_path / "host")
+    assert run_ingest([str(corpus)], settings).added == 3
+    stored = ChromaArticleStore.from_settings(settings, real_embeddings).count()
+
+    restartable_chroma_server.kill()  # the server comes back empty (a new volume, say)
+    shutil.rmtree(restartable_chroma_server.path / "db")
+    restartable_chroma_server.start()
+
+    report = run_ingest([str(corpus)], settings)
+    assert (report.added, report.skipped) == (3, 0)
+    assert ChromaArticleStore.from_settings(settings, real_embeddings).count() == stored
