@@ -33,6 +33,7 @@ lint: install
 bench: install
 	$(BIN)/python -m bench.ingest_throughput
 	$(BIN)/python -m bench.retrieval_latency
+	$(BIN)/python -m bench.cli_latency
 
 eval: install
 	$(BIN)/python -m bench.extraction

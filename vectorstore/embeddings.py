@@ -115,11 +115,12 @@ def load_sentence_transformer(
 
 
 @functools.lru_cache(maxsize=4)
-def load_light_encoder(path: str, device: str) -> BertEncoder | None:
+def load_light_encoder(path: str, device: str, dtype: str) -> BertEncoder | None:
     """The plain-torch encoder for ``path`` when it computes it exactly, else ``None``.
 
-    It skips importing sentence-transformers and transformers (seconds on 2 cores); fp32, since
-    it equals sentence-transformers' fp32 vectors (cosine 1.0) and serves short inputs.
+    It skips importing sentence-transformers and transformers (seconds on 2 cores). In fp32 it
+    equals sentence-transformers' vectors (cosine 1.0); in bf16 (chosen as for the store, 3x
+    faster where the CPU has bf16 instructions) its cosine to fp32 is ~0.9999.
     """
     from vectorstore.bert import BertEncoder, readable_shape
 
@@ -128,7 +129,7 @@ def load_light_encoder(path: str, device: str) -> BertEncoder | None:
         log.debug("no light encoder for %s: using sentence-transformers", path)
         return None
     limit_blas_threads()
-    encoder = BertEncoder(path, shape, "float32")
+    encoder = BertEncoder(path, shape, dtype)
     log.debug("light encoder loaded from %s", path)
     return encoder
 
@@ -199,7 +200,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         """Embed texts in batches; returns plain float lists (Chroma's input type)."""
         if not texts:
             return []
-        light = load_light_encoder(self.path, self.device) if self.light else None
+        light = load_light_encoder(self.path, self.device, self.dtype) if self.light else None
         if light is not None:
             with self._lock:
                 return light.encode(texts, self.batch_size)

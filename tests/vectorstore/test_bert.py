@@ -51,3 +51,12 @@ def test_models_it_cannot_read_exactly_fall_back(tmp_path: Path):
     )
     assert readable_shape(str(tmp_path)) is None
     assert readable_shape(str(tmp_path / "missing")) is None
+
+
+def test_bf16_stays_close_to_fp32():
+    path = resolve_model_path("default")
+    shape = readable_shape(path)
+    assert shape is not None
+    fast = np.array(BertEncoder(path, shape, "bfloat16").encode(TEXTS))
+    reference = np.array(SentenceTransformerEmbeddings(dtype="float32").encode(TEXTS))
+    assert (fast * reference).sum(axis=1).min() > 0.999
