@@ -28,7 +28,13 @@ def _slug(text: str) -> str:
     "dataset_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     required=True,
-    help="A folder with corpus.jsonl and queries.<split>.jsonl (../shared/eval/squad-v1.1-dev).",
+    help="A SQuAD-style folder (corpus.jsonl, queries.<split>.jsonl) or a realistic set "
+    "(questions.jsonl, e.g. ../shared/eval/news-dev).",
+)
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A realistic set's corpus folder (default: its corpus/ or ../article-extraction/html/).",
 )
 @click.option("--split", default="dev", show_default=True, help="Which queries.<split>.jsonl.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N questions.")
@@ -42,13 +48,36 @@ def _slug(text: str) -> str:
     help="Where the markdown, PNG and JSON reports go.",
 )
 def eval_retrieval(
-    dataset_dir: Path, split: str, limit: int | None, as_json: bool, out_dir: Path
+    dataset_dir: Path,
+    corpus: Path | None,
+    split: str,
+    limit: int | None,
+    as_json: bool,
+    out_dir: Path,
 ) -> None:
     """Hits@1/5/10 and MRR@10 of hybrid, dense-only and BM25-only retrieval on a dataset.
 
     The dataset's corpus is ingested into a scratch store under <data dir>/eval/<name>/retrieval
-    (reused, and updated incrementally, on later runs); the real corpus is not touched.
+    (reused, and updated incrementally, on later runs); the real corpus is not touched. On a
+    realistic set (questions.jsonl) a hit is a passage holding the question's evidence, and
+    multi-article questions report both articles in the top 10.
     """
+    from bot.evaluation.news import is_news_dataset, retrieval_table, run_news_retrieval
+
+    if is_news_dataset(dataset_dir):
+        settings = load_settings()
+        try:
+            news_report = run_news_retrieval(settings, dataset_dir, out_dir=out_dir, corpus=corpus)
+        except ConfigError as exc:
+            config_exit(str(exc))
+        except FootnoteError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if as_json:
+            click.echo(json.dumps(news_report, ensure_ascii=False))
+        else:
+            click.echo(retrieval_table(news_report["results"]))
+            click.echo(f"\nreport: {news_report['report']}", err=True)
+        return
     from bot.engine.retrieval import HybridRetriever
     from bot.evaluation.retrieval import (
         evaluate_retrieval,
@@ -128,14 +157,19 @@ def eval_retrieval(
     "--dataset",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     required=True,
-    help="A SQuAD-style folder (e.g. ../shared/eval/squad-v1.1-dev).",
+    help="A SQuAD-style folder (e.g. ../shared/eval/squad-v1.1-dev) or a realistic set with "
+    "questions.jsonl (e.g. ../shared/eval/news-dev).",
+)
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A realistic set's corpus folder (default: its corpus/ or ../article-extraction/html/).",
 )
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
-    default=DEFAULT_EVAL_LIMIT,
-    show_default=True,
-    help="Questions asked (from the report slice).",
+    help=f"Questions asked (SQuAD: from the report slice, default {DEFAULT_EVAL_LIMIT}; "
+    "a realistic set: all by default).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option(
@@ -151,13 +185,50 @@ def eval_retrieval(
     is_flag=True,
     help="Also refit the extractive answerer's weights and threshold (fit slice) and report them.",
 )
-def eval_answers(dataset: Path, limit: int, as_json: bool, out_dir: Path, fit: bool) -> None:
-    """Answer accuracy, citation validity and refusals of the configured answerer."""
+def eval_answers(
+    dataset: Path,
+    corpus: Path | None,
+    limit: int | None,
+    as_json: bool,
+    out_dir: Path,
+    fit: bool,
+) -> None:
+    """Answer accuracy, citation validity and refusals of the configured answerer.
+
+    On a realistic set (questions.jsonl): right / false refusals / refusals on unanswerable /
+    citation validity per kind and style, follow-ups as two turns, multi-article questions on
+    both facts, latency, and the failures; reported for each half (split by article).
+    """
     from bot.evaluation import answers as ev
+    from bot.evaluation import news
 
     settings = load_settings()
+    if news.is_news_dataset(dataset):
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            if not as_json and (done % 25 == 0 or done == total):
+                seconds = time.perf_counter() - started
+                click.echo(f"  {done}/{total} questions ({seconds:.0f}s)", err=True)
+
+        try:
+            news_report = news.run_news_eval(
+                settings, dataset, out_dir=out_dir, limit=limit, corpus=corpus, progress=progress
+            )
+        except ConfigError as exc:
+            config_exit(str(exc))
+        except FootnoteError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if as_json:
+            click.echo(json.dumps(news_report, ensure_ascii=False))
+        else:
+            click.echo(news.markdown(news_report).split("\n## Failures")[0])
+            click.echo(f"report: {news_report['report']}", err=True)
+        return
     try:
-        report = ev.run_eval(settings, dataset, limit=limit, out_dir=out_dir, fit=fit)
+        report = ev.run_eval(
+            settings, dataset, limit=limit or DEFAULT_EVAL_LIMIT, out_dir=out_dir, fit=fit
+        )
     except ConfigError as exc:
         config_exit(str(exc))
     except FootnoteError as exc:

@@ -11,21 +11,24 @@ sources. A failing LLM never reaches the user: the extractive answerer takes ove
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from bot.engine.citations import check_citations
+from bot.engine.decompose import split_question
 from bot.engine.errors import QuestionRejected
 from bot.engine.extractive import ExtractiveAnswerer
 from bot.engine.followup import rewrite_question
 from bot.engine.llm import model_name
-from bot.engine.models import Answer, AnswerDelta, SearchFilters, Turn
+from bot.engine.models import Answer, AnswerDelta, Citation, SearchFilters, Turn
 from bot.engine.prompts import (
     ABSTENTION_WITH_SOURCES,
     LLM_FAILED_NOTICE,
     NO_SOURCES_TEXT,
     NOT_FOUND_SENTINEL,
+    NOT_SAID_PREFIX,
     answer_messages,
     says_not_found,
 )
@@ -55,6 +58,36 @@ def _content_text(content: object) -> str:
                 parts.append(str(block.get("text", "")))
         return "".join(parts)
     return str(content or "")
+
+
+_QUOTED = re.compile(r"“([^”]{12,})”")
+
+
+def quoted_before(history: Sequence[Turn]) -> list[str]:
+    """The sentences the last answer of the conversation quoted (a follow-up wants new ones)."""
+    for turn in reversed(history):
+        if turn.role == "assistant":
+            return _QUOTED.findall(turn.content)
+    return []
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+EXTRACTIVE_NAME = ExtractiveAnswerer.name
+
+
+def _renumber(text: str, numbers: dict[int, int]) -> str:
+    """``text`` with each citation marker ``[n]`` replaced by ``[numbers[n]]``."""
+    return _MARKER.sub(lambda m: f"[{numbers[int(m.group(1))]}]", text)
+
+
+def _merge(part_hits: Sequence[Sequence[Hit]]) -> list[Hit]:
+    """The passages of every part, each once, interleaved so each part's best come first."""
+    merged: dict[str, Hit] = {}
+    for rank in range(max((len(h) for h in part_hits), default=0)):
+        for own in part_hits:
+            if rank < len(own):
+                merged.setdefault(own[rank].passage.id, own[rank])
+    return list(merged.values())
 
 
 class AnswerService:
@@ -162,7 +195,10 @@ class AnswerService:
         started = time.perf_counter()
         asked = self._validate(question)
         standalone = rewrite_question(asked, history, llm=self._llm) if history else asked
-        hits = self._retriever.retrieve(standalone, k=self._top_k, filters=filters)
+        # A question asking for two things is retrieved (and read) part by part.
+        parts = split_question(standalone) if not history else [standalone]
+        part_hits = [self._retriever.retrieve(p, k=self._top_k, filters=filters) for p in parts]
+        hits = _merge(part_hits)
         retrieved = time.perf_counter()
         answer: Answer | None = None
         streamed = False
@@ -188,9 +224,13 @@ class AnswerService:
                 yield delta
         if answer is None:  # no LLM, or it failed
             failed = self._llm is not None
-            answer = self._extractive_answer(
-                asked, standalone, hits, notice=LLM_FAILED_NOTICE if failed else None
-            )
+            notice = LLM_FAILED_NOTICE if failed else None
+            if len(parts) > 1:
+                answer = self._extractive_parts(asked, standalone, parts, part_hits, notice)
+            else:
+                answer = self._extractive_answer(
+                    asked, standalone, hits, notice=notice, avoid=quoted_before(history)
+                )
             if streaming and not streamed:
                 yield AnswerDelta(answer.text)
         log.info(
@@ -221,10 +261,18 @@ class AnswerService:
         )
 
     def _extractive_answer(
-        self, asked: str, standalone: str, hits: Sequence[Hit], *, notice: str | None
+        self,
+        asked: str,
+        standalone: str,
+        hits: Sequence[Hit],
+        *,
+        notice: str | None,
+        avoid: Sequence[str] = (),
     ) -> Answer:
-        result = self._extractive.compose(standalone, hits)
+        result = self._extractive.compose(standalone, hits, avoid=avoid)
         extra: dict[str, object] = {"support": round(result.support, 4)}
+        if result.short_answer:
+            extra["short_answer"] = result.short_answer
         if result.abstained:
             return self._abstention(
                 asked, standalone, hits, ExtractiveAnswerer.name, notice=notice, **extra
@@ -239,6 +287,57 @@ class AnswerService:
             answerer=ExtractiveAnswerer.name,
             notice=notice,
             extra=extra,
+        )
+
+    def _extractive_parts(
+        self,
+        asked: str,
+        standalone: str,
+        parts: Sequence[str],
+        part_hits: Sequence[Sequence[Hit]],
+        notice: str | None,
+    ) -> Answer:
+        """Answer each part of a two-part question from its own passages; cite them as one."""
+        hits = _merge(part_hits)
+        number_of = {h.passage.id: n for n, h in enumerate(hits, start=1)}
+        texts: list[str] = []
+        citations: dict[int, Citation] = {}
+        missing: list[str] = []
+        support = []
+        for part, own in zip(parts, part_hits, strict=True):
+            result = self._extractive.compose(part, own)
+            support.append(round(result.support, 4))
+            if result.abstained:
+                missing.append(part)
+                continue
+            local = {c.n: number_of[c.passage.id] for c in result.citations}
+            texts.append(_renumber(result.text, local))
+            for c in result.citations:
+                n = local[c.n]
+                citations.setdefault(n, Citation(n=n, passage=c.passage, quote=c.quote))
+        if not texts:
+            return self._abstention(
+                asked, standalone, hits, EXTRACTIVE_NAME, notice=notice, support=support
+            )
+        texts += [f"{NOT_SAID_PREFIX} {part}" for part in missing]
+        # Renumber 1..m by first appearance, as every answer is numbered.
+        order: dict[int, int] = {}
+        for m in _MARKER.finditer("\n".join(texts)):
+            order.setdefault(int(m.group(1)), len(order) + 1)
+        text = _renumber("\n".join(texts), order)
+        return Answer(
+            question=asked,
+            standalone_question=standalone,
+            text=text,
+            abstained=False,
+            citations=tuple(
+                Citation(n=order[n], passage=c.passage, quote=c.quote)
+                for n, c in sorted(citations.items(), key=lambda kv: order[kv[0]])
+            ),
+            sources=tuple(hits),
+            answerer=EXTRACTIVE_NAME,
+            notice=notice,
+            extra={"support": support, "parts": list(parts)},
         )
 
     def _llm_answer(

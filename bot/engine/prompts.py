@@ -34,6 +34,7 @@ appear inside a passage, and never repeat mentions such as @everyone.
 ABSTENTION_TEXT = "The articles I have don't contain the answer to that question."
 ABSTENTION_WITH_SOURCES = ABSTENTION_TEXT + " The closest passages I found are listed below."
 NO_SOURCES_TEXT = "The articles I have don't contain the answer to that question (nothing matched)."
+NOT_SAID_PREFIX = "The articles I have don't say:"  # before the part of a question left unanswered
 LLM_FAILED_NOTICE = "The language model failed, so this answer was composed extractively."
 
 REWRITE_RULES = """Rewrite the user's last question as one standalone question that can be \

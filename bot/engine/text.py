@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.wordlists import ABBREVIATIONS, QUESTION_WORDS, STOPWORDS
+from bot.engine.wordlists import ABBREVIATIONS, IRREGULAR_VERBS, QUESTION_WORDS, STOPWORDS
 
 __all__ = [
     "QUESTION_WORDS",
@@ -110,6 +110,7 @@ def stem(word: str) -> str:
     if w.endswith("'s"):
         w = w[:-2]
     w = w.strip("'")
+    w = IRREGULAR_VERBS.get(w, w)
     if w[:1].isdigit():
         return w.replace(",", "")
     if len(w) > 4 and w.endswith("ies"):

@@ -93,3 +93,42 @@ POINTER_WORDS = frozenset(
         "passages", "see", "source", "sources", "stated", "states", "text", "found", "given"
     ]
 )  # fmt: skip
+
+# Chat filler: words people add to a question in a channel that no article sentence would hold
+# ("lol what did he say again", "ok so who actually won"). They are not a sign that a detail is
+# missing from the articles, so the reader does not count them as unseen question words.
+CHAT_FILLER = frozenset(
+    [
+        "lol", "lmao", "rofl", "haha", "hah", "ok", "okay", "so", "um", "uh", "hmm", "btw", "pls",
+        "plz", "please", "u", "ur", "ya", "yeah", "yep", "nope", "gonna", "wanna", "gotta",
+        "kinda", "sorta", "really", "actually", "exactly", "basically", "literally", "again",
+        "anyway", "anyone", "someone", "somebody", "know", "knows", "think", "thought", "heard",
+        "hear", "remember", "wondering", "wonder", "curious", "idk", "iirc", "imo", "tbh", "like",
+        "ever", "still", "even", "thing", "things", "stuff", "guy", "guys", "folks", "story",
+        "article", "piece", "post", "report", "blog", "news", "read", "saw", "see", "said",
+        "say", "says", "tell", "told", "mention", "mentioned", "talk", "talking", "wat", "whats",
+        "wats", "thats", "ppl", "end", "up", "happen", "happened", "going", "got", "get", "gets",
+        "old", "long", "far", "big", "many", "much", "new", "way", "lot", "lots", "bit",
+    ]
+)  # fmt: skip
+
+# Irregular past forms, so that "who won" meets "wins" and "how much did they pay" meets "paid".
+IRREGULAR_VERBS = {
+    "won": "win", "paid": "pay", "sold": "sell", "bought": "buy", "spent": "spend", "led": "lead",
+    "left": "leave", "took": "take", "taken": "take", "gave": "give", "given": "give",
+    "told": "tell", "said": "say", "met": "meet", "found": "find", "held": "hold",
+    "began": "begin", "begun": "begin", "ran": "run", "chose": "choose", "chosen": "choose",
+    "wrote": "write", "written": "write", "made": "make", "came": "come", "became": "become",
+    "went": "go", "gone": "go", "got": "get", "gotten": "get", "struck": "strike", "fell": "fall",
+    "fallen": "fall", "rose": "rise", "risen": "rise", "grew": "grow", "grown": "grow",
+    "brought": "bring", "thought": "think", "caught": "catch", "fought": "fight", "saw": "see",
+    "seen": "see", "knew": "know", "known": "know", "drew": "draw", "drawn": "draw",
+    "stood": "stand", "sent": "send", "built": "build", "lost": "lose", "shot": "shoot",
+    "sang": "sing", "sung": "sing", "flew": "fly", "flown": "fly", "drove": "drive",
+    "driven": "drive", "ate": "eat", "eaten": "eat", "hung": "hang", "woke": "wake",
+    "spoke": "speak", "spoken": "speak", "stole": "steal", "stolen": "steal", "threw": "throw",
+    "thrown": "throw", "wore": "wear", "worn": "wear", "froze": "freeze", "frozen": "freeze",
+    "bit": "bite", "hid": "hide", "fled": "flee", "sought": "seek", "taught": "teach",
+    "dealt": "deal", "felt": "feel", "kept": "keep", "slept": "sleep", "swept": "sweep",
+    "meant": "mean", "lent": "lend", "dug": "dig", "shut": "shut",
+}  # fmt: skip

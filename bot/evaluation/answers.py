@@ -265,6 +265,13 @@ class FitCase:
     answerable: bool
     candidates: tuple[Candidate, ...]
     labels: tuple[bool, ...]  # sentence contains a gold answer
+    split: str = ""  # "fit" or "report"; empty: by a hash of the question id (SQuAD)
+    weight: float = 1.0  # how much the case counts in the fit (small sets weigh more)
+
+    @property
+    def part(self) -> str:
+        """The half this case belongs to."""
+        return self.split or slice_of(self.question_id)
 
 
 def fit_cases(
@@ -302,19 +309,21 @@ class FitResult:
 
 
 def _logistic_regression(
-    x: Any, y: Any, *, l2: float = 1e-2, steps: int = 3000
+    x: Any, y: Any, *, l2: float = 1e-2, steps: int = 3000, sample_weight: Any = None
 ) -> tuple[list[float], float]:
-    """Plain batch gradient descent on the log loss (numpy only; a handful of features)."""
+    """Plain batch gradient descent on the (weighted) log loss (numpy only; a few features)."""
     import numpy as np
 
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    sw = sw / sw.mean()
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = (x - mean) / std
     w = np.zeros(z.shape[1])
-    pos = float(y.mean())
+    pos = float(np.average(y, weights=sw))
     b = float(np.log(pos / (1 - pos))) if 0 < pos < 1 else 0.0
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(z @ w + b)))
-        grad = p - y
+        grad = (p - y) * sw
         w -= 0.5 * (z.T @ grad / len(y) + l2 * w)
         b -= 0.5 * float(grad.mean())
     raw_w = w / std  # back to the raw feature scale
@@ -374,6 +383,7 @@ def fit_extractive(
     golds: dict[str, tuple[str, ...]],
     *,
     max_false_refusal: float = 0.2,
+    select_on: Callable[[FitCase], bool] | None = None,
 ) -> FitResult:
     """Fit both models on the fit slice, pick threshold and ratio there, report on the other.
 
@@ -382,35 +392,45 @@ def fit_extractive(
     2. The support model: logistic regression, "the passages answer this question", over the
        question-level features of answerable vs. gold-removed (unanswerable) questions.
     3. The threshold and the extra-sentence ratio maximise accuracy + refusals on unanswerable
-       questions, with at most ``max_false_refusal`` false refusals on the fit slice.
+       questions, with at most ``max_false_refusal`` false refusals on the fit slice (on the
+       cases ``select_on`` accepts, when given: the kind of question the answerer is tuned for).
     """
     import numpy as np
 
     from bot.engine.extractive import ExtractiveAnswerer as _EA
 
-    fit = [c for c in cases if slice_of(c.question_id) == "fit"]
-    report = [c for c in cases if slice_of(c.question_id) == "report"]
+    fit = [c for c in cases if c.part == "fit"]
+    report = [c for c in cases if c.part == "report"]
     rows: list[tuple[float, ...]] = []
     labels: list[float] = []
+    row_weights: list[float] = []
     for case in fit:
         if case.answerable and any(case.labels):
             rows.extend(c.features for c in case.candidates)
             labels.extend(1.0 if label else 0.0 for label in case.labels)
+            # Each question counts as much as any other, however many sentences it has.
+            row_weights.extend([case.weight / len(case.candidates)] * len(case.candidates))
     if not rows or len(set(labels)) < 2:
         raise ValueError("too few questions to fit: need answerable questions with answers found")
-    weights, bias = _logistic_regression(np.asarray(rows, dtype=float), np.asarray(labels))
+    weights, bias = _logistic_regression(
+        np.asarray(rows, dtype=float), np.asarray(labels), sample_weight=row_weights
+    )
     ranker = _EA(weights=weights, bias=bias)
     q_rows: list[tuple[float, ...]] = []
     q_labels: list[float] = []
+    q_weights: list[float] = []
     for case in fit:
         if case.candidates:
             q_rows.append(ranker.support_features(ranker.score(case.candidates)))
             q_labels.append(1.0 if case.answerable else 0.0)
+            q_weights.append(case.weight)
     if len(set(q_labels)) < 2:
         raise ValueError("too few questions to fit: need answerable and unanswerable ones")
-    s_weights, s_bias = _logistic_regression(np.asarray(q_rows, dtype=float), np.asarray(q_labels))
+    s_weights, s_bias = _logistic_regression(
+        np.asarray(q_rows, dtype=float), np.asarray(q_labels), sample_weight=q_weights
+    )
     model = _EA(weights=weights, bias=bias, support_weights=s_weights, support_bias=s_bias)
-    prepared_fit = _prepare(model, fit)
+    prepared_fit = _prepare(model, [c for c in fit if select_on is None or select_on(c)])
     best: tuple[float, float, float] | None = None
     for ratio in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
         for threshold in np.linspace(0.05, 0.95, 91):
@@ -431,7 +451,12 @@ def fit_extractive(
         threshold=threshold,
         second_ratio=ratio,
         fit_metrics=_metrics(prepared_fit, golds, threshold, ratio),
-        report_metrics=_metrics(_prepare(model, report), golds, threshold, ratio),
+        report_metrics=_metrics(
+            _prepare(model, [c for c in report if select_on is None or select_on(c)]),
+            golds,
+            threshold,
+            ratio,
+        ),
     )
 
 

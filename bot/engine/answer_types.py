@@ -1,0 +1,282 @@
+"""What a question asks for, and the short phrase of a sentence that says it.
+
+``expected_type`` reads the question's shape ("how much did X pay" -> money, "how old" -> age,
+"why" -> reason, "who" -> person). ``find_spans`` returns the phrases of a sentence that are of
+that type and are not words of the question: "$200 million", "Braunau am Inn", "because the
+attacker tried to steal his shoes". The reader leads its reply with the best such phrase and
+quotes the sentence it comes from; a sentence with no phrase of the asked type is weak evidence
+that it answers, and none anywhere is a reason to abstain.
+
+Rules, not a model: they are general to English news text and cheap (microseconds a sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.engine.text import STOPWORDS, stem, words
+from bot.engine.wordlists import DATE_WORDS, MONEY_WORDS, NUMBER_WORDS
+
+_MONEY_STEMS = frozenset(stem(w) for w in MONEY_WORDS) | {"fork", "shell", "cough", "dish"}
+_SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k|b|tn)\b"
+_NUM = r"\d[\d,]*(?:\.\d+)?"
+_NUMWORD = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_CURRENCY_WORDS = (
+    r"(?:dollars?|euros?|pounds?|yen|yuan|francs?|rupees?|naira|usd|eur|gbp|cents?|pesos?|won)"
+)
+_MONEY = re.compile(
+    rf"(?:(?:US|USD|A|C|NZ|HK|S|R)?[$€£¥₦₹]|\bN(?=\d)|\b(?:Rs|PHP|₱)\.?\s?)\s?{_NUM}"
+    rf"(?:\s?-?\s?{_SCALE})?"
+    rf"|\b{_NUM}(?:\s?-?\s?{_SCALE})?\s+{_CURRENCY_WORDS}\b",
+    re.I,
+)
+_PERCENT = re.compile(rf"\b{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b)", re.I)
+_SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b(?![-–]\d)")
+_AGE = re.compile(
+    rf"\b(?:{_NUM}|{_NUMWORD})[- ]years?[- ]old\b|\baged? (?:of )?\d+\b|(?<=, )\d{{1,3}}(?=,)", re.I
+)
+_QUANTITY = re.compile(
+    rf"(?:\b(?:about|around|nearly|almost|roughly|some|up to|more than|less than|over|under|"
+    rf"at least|only|just)\s)?"
+    rf"(?:\b{_NUM}|\b{_NUMWORD}\b)(?:\s?-?\s?{_SCALE})?"
+    rf"(?:[- ][a-z]+)?",
+    re.I,
+)
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DATE = re.compile(
+    rf"\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s\d{{4}})?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?{_MONTH}(?:,?\s\d{{4}})?"
+    rf"|\b{_MONTH}\s\d{{4}}"
+    rf"|\b(?:early|mid|late)?-?{_MONTH}\b"
+    rf"|\b(?:last|next|this|on|by|until|since)?\s?{_WEEKDAY}(?:\s(?:night|morning|afternoon|evening))?"
+    rf"|\b(?:in\s)?(?:1[5-9]\d\d|20\d\d)s?\b"
+    rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+    rf"|\b(?:yesterday|today|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b",
+    re.I,
+)
+_DURATION = re.compile(
+    rf"\b(?:{_NUM}|{_NUMWORD}|a|an|half an?)[- ](?:and a half[- ])?"
+    rf"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|nights?)\b(?![- ]old)",
+    re.I,
+)
+_DISTANCE = re.compile(
+    rf"\b(?:some |about |around |nearly |roughly )?(?:{_NUM}|{_NUMWORD})(?:\s?{_SCALE})?[- ]?"
+    rf"(?:miles?|kilometres?|kilometers?|km|metres?|meters?|m|feet|foot|ft|inches|yards?|"
+    rf"light[- ]years?)\b",
+    re.I,
+)
+_REASON = re.compile(
+    r"\b(?:because(?: of)?|due to|owing to|thanks to|as a result of|in order to|so that|"
+    r"after|since|as|for fear|blamed (?:it )?on|caused by|citing|amid|over concerns?|"
+    r"to (?:prevent|avoid|stop|ensure|help|make|keep|protect|reduce|give)|led to|resulted in|"
+    r"the reason)\b",
+    re.I,
+)
+_CAPITALISED = re.compile(
+    r"(?:[A-Z][\w'’&.-]*|[A-Z]{2,})(?:\s+(?:(?:of|the|de|da|van|der|von|am|al|bin|la|le|du|and|&)"
+    r"\s+)?(?:[A-Z][\w'’&.-]*))*"
+)
+_COLOUR = re.compile(
+    r"\b(?:(?:light|dark|pale|bright|deep|navy|royal|sky|lime|olive|hot)[- ])?(?:red|orange|yellow|"
+    r"green|blue|purple|violet|pink|brown|black|white|grey|gray|silver|gold|golden|beige|"
+    r"turquoise|teal|cyan|magenta|maroon|crimson|scarlet|ivory|cream|khaki|lavender|indigo|"
+    r"bronze|copper|navy|tan|burgundy)\b",
+    re.I,
+)
+_PLACE_PREP = re.compile(r"\b(?:in|at|near|from|outside|inside|to|into|across)\s+(?:the\s+)?$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A phrase of a sentence: ``sentence[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+_Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("age", re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.I)),
+    ("percent", re.compile(r"\b(?:what|which|how much) (?:%|percent|percentage|share)\b|%", re.I)),
+    ("score", re.compile(r"\b(?:final )?score\b|\bstat ?line\b|\bresult of the (?:game|match)\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b(?! ago)|\bfor how long\b|\bhow many (?:years|days|weeks|months|hours|minutes)\b", re.I)),
+    ("distance", re.compile(r"\bhow far\b|\bhow (?:high|tall|deep|wide)\b|\bdistance\b", re.I)),
+    ("money", re.compile(r"\bhow much\b.*\b(?:pay|paid|cost|spend|spent|worth|price|fork|charge|raise|earn|sell|sold|buy|bought|fund|fine|budget|revenue|salary|money|deal|damages|value|valued|fee|tix|tickets?)|\b(?:what|what's|whats)\b.*\b(?:price|cost|fee|salary|revenue|budget|valuation|worth|damages)\b|\bhow much money\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time|decade|century)\b|\btil+ when\b|\bhow long ago\b|\bwhat time\b", re.I)),
+    ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy|often)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b", re.I)),
+    ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to|kicked off|triggered|prompted|sparked|made)\b|\bthe reason\b|\bwhat for\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\b(?:what|which) (?:town|city|country|state|place|region|venue|park|street|location|county|island|village|neighbou?rhood|hotel|stadium|arena)\b", re.I)),
+    ("person", re.compile(r"\bwho(?:m|se|'s| is| was)?\b|\b(?:what|which) (?:person|man|woman|guy|player|actor|actress|singer|artist|author|writer|director|coach|ceo|chair\w*|scholar|analyst|official|minister|senator|judge|politicians?|executive|founder|leader|president|boss|journalist|reporter|spokes\w+)\b|\bname of the (?:person|man|woman|guy)\b", re.I)),
+    ("colour", re.compile(r"\b(?:what|which) colou?rs?\b|\bcolou?rs? (?:is|are|was|were|did)\b", re.I)),
+    ("org", re.compile(r"\b(?:what|which) (?:company|firm|agency|team|club|band|group|organi[sz]ation|department|party|university|school|outlet|network|brand|publication|paper|startup|bank|studio|label|airline)\b", re.I)),
+)  # fmt: skip
+
+
+def expected_type(question: str) -> str | None:
+    """The kind of phrase that answers ``question`` (``None``: a "what"/"which" thing or yes/no)."""
+    # The question word that comes first decides: "how many people signed up when it launched"
+    # asks for a count, not a date.
+    found: list[tuple[int, int, str]] = []
+    for order, (kind, pattern) in enumerate(_Q_PATTERNS):
+        match = pattern.search(question)
+        if match:
+            found.append((match.start(), order, kind))
+    if not found:
+        return None
+    kind = min(found)[2]
+    if kind == "quantity" and _asks_money(question):
+        return "money"
+    return kind
+
+
+def _asks_money(question: str) -> bool:
+    return bool(re.search(r"\bhow much\b", question, re.I)) and any(
+        stem(w.lower()) in _MONEY_STEMS for w in words(question)
+    )
+
+
+def _outside(question_words: set[str], text: str) -> bool:
+    """True when ``text`` brings a word the question does not have (an answer, not an echo)."""
+    new = [w for w in words(text) if w.lower() not in question_words and w.lower() not in STOPWORDS]
+    return bool(new)
+
+
+def _matches(pattern: re.Pattern[str], sentence: str) -> list[Phrase]:
+    return [
+        Phrase(m.start(), m.end(), m.group().strip(" ,"))
+        for m in pattern.finditer(sentence)
+        if m.group().strip(" ,")
+    ]
+
+
+def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
+    """Capitalised word runs, minus a sentence-initial common word and the question's own names."""
+    out = []
+    for m in _CAPITALISED.finditer(sentence):
+        text = m.group().rstrip(".,'’")
+        if not text:
+            continue
+        first = words(text)[:1]
+        if m.start() == 0 and first and first[0].lower() in STOPWORDS | DATE_WORDS:
+            continue
+        tokens = [w.lower() for w in words(text)]
+        # The question's own names ("van der beek") are not its answer, nor are dates.
+        if any(t in question_words and t not in STOPWORDS for t in tokens):
+            continue
+        if all(t in DATE_WORDS or t[:1].isdigit() for t in tokens):
+            continue
+        out.append(Phrase(m.start(), m.start() + len(text), text))
+    return out
+
+
+def _reason(sentence: str) -> list[Phrase]:
+    out = []
+    for m in _REASON.finditer(sentence):
+        cue = m.group().lower()
+        if cue in ("led to", "resulted in"):
+            start = 0
+            end = m.start()
+        else:
+            start, end = m.start(), len(sentence)
+        text = sentence[start:end].strip(" ,;:.\"“”")
+        if len(words(text)) >= 3:
+            out.append(Phrase(start, start + len(text), text))
+    return out
+
+
+def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
+    """Phrases of ``sentence`` of the ``kind`` asked that are not just the question's own words.
+
+    Args:
+        kind: ``expected_type(question)``.
+        sentence: A candidate sentence.
+        question: The question (its words are not an answer).
+
+    Returns:
+        Candidate answer phrases in sentence order (empty when there is none, or no kind).
+    """
+    if kind is None:
+        return []
+    q_words = {w.lower() for w in words(question)}
+    if kind == "money":
+        found = _matches(_MONEY, sentence)
+    elif kind == "percent":
+        found = _matches(_PERCENT, sentence)
+    elif kind == "score":
+        found = _matches(_SCORE, sentence) or [
+            p for p in _matches(_QUANTITY, sentence) if re.search(r"\d", p.text)
+        ]
+    elif kind == "age":
+        found = [p for p in _matches(_AGE, sentence) if re.search(r"\d|old|aged?", p.text, re.I)]
+    elif kind == "duration":
+        found = _matches(_DURATION, sentence)
+    elif kind == "distance":
+        found = _matches(_DISTANCE, sentence)
+    elif kind == "date":
+        found = _matches(_DATE, sentence)
+    elif kind == "quantity":
+        found = _matches(_MONEY, sentence) + _matches(_PERCENT, sentence)
+        found += [
+            p
+            for p in _matches(_QUANTITY, sentence)
+            if not _YEAR_ONLY.fullmatch(p.text) and _CARDINAL.search(p.text)
+        ]
+    elif kind == "reason":
+        return _reason(sentence)
+    elif kind == "colour":
+        found = _matches(_COLOUR, sentence)
+    elif kind == "place":
+        found = [
+            p for p in _names(sentence, q_words) if _PLACE_PREP.search(sentence[: p.start])
+        ] or _names(sentence, q_words)
+    elif kind in ("person", "org"):
+        found = _names(sentence, q_words)
+    else:
+        return []
+    return [p for p in found if _outside(q_words, p.text)]
+
+
+_YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
+# A count has a digit or a cardinal word ("second quarter" and "half" are not counts).
+_CARDINAL = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|thousand|million|billion|trillion|dozens?)\b",
+    re.I,
+)
+# Kinds a sentence must hold a phrase of to answer at all (a reason or a "what" can be put in
+# any words, so those are not gated).
+GATED_KINDS = frozenset(
+    {"money", "percent", "score", "age", "duration", "distance", "date", "quantity", "person",
+     "place", "org", "colour"}
+)  # fmt: skip
+
+
+def best_span(
+    kind: str | None, sentence: str, question: str, focus: set[str] | None = None
+) -> Phrase | None:
+    """The answer phrase of ``sentence``: of the asked kind, nearest the question's focus words.
+
+    ``focus`` holds stems of the question's content words; a phrase close to them is more likely
+    the one asked about than another of the same kind further away.
+    """
+    spans = find_spans(kind, sentence, question)
+    if not spans:
+        return None
+    if len(spans) == 1 or not focus:
+        return spans[0]
+    positions = [
+        m.start() for m in re.finditer(r"[A-Za-z][\w'’-]*", sentence) if stem(m.group()) in focus
+    ]
+    if not positions:
+        return spans[0]
+
+    def distance(p: Phrase) -> int:
+        return min(min(abs(p.start - x), abs(p.end - x)) for x in positions)
+
+    return min(spans, key=distance)
