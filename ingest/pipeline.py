@@ -19,7 +19,11 @@ How a run keeps the store exact:
   vectors the record manager never heard of (a kill between the two writes) are dropped. Then
   the ordinary run re-does whatever was missing, and the store ends up exactly as after an
   uninterrupted run.
-* One run at a time: a ``filelock`` on ``<data_dir>/ingest.lock``.
+* One run at a time: a ``filelock`` on ``<data_dir>/ingest.lock``; with a Chroma server, also a
+  lease in the server, since other hosts ingest there too (:mod:`ingest.ledger`, where the
+  server-mode ledger lives as well). ``--rebuild`` there drops only the named sources' passages.
+* The ledger is not the truth, the store is: an article the ledger calls unchanged is skipped
+  only once the store is seen to hold its passages.
 """
 
 from __future__ import annotations
@@ -80,8 +84,19 @@ def record_manager_namespace(settings: IngestSettings) -> str:
 
 
 def open_record_manager(settings: IngestSettings) -> RecordManager:
-    """LangChain's record manager for the configured collection (created if needed)."""
+    """LangChain's record manager for the configured collection (created if needed).
+
+    With a Chroma server it lives in the server (:mod:`ingest.ledger`), shared by every host that
+    ingests there; embedded, in ``records.sqlite`` beside the Chroma folder.
+    """
     namespace = record_manager_namespace(settings)
+    if settings.mode == "http":
+        from ingest.ledger import ChromaRecordManager
+        from vectorstore.chroma import make_client
+
+        shared = ChromaRecordManager(make_client(settings), settings.collection, namespace)
+        shared.create_schema()
+        return shared
     if settings.mode == "ephemeral":
         # An in-memory store with a persistent ledger would claim passages that vanished.
         from langchain_core.indexing import InMemoryRecordManager
@@ -440,8 +455,15 @@ class _Run:
     def all_keys(self) -> list[str]:
         return self.records.list_keys()
 
-    def start_over(self) -> None:
-        """``--rebuild``: empty the collection, then forget every record."""
+    def start_over(self, sources: Sequence[str]) -> None:
+        """``--rebuild``: empty the collection, then forget every record.
+
+        A Chroma server's collection is shared with other hosts' sources: there only the
+        passages of the sources named in this run (and their records) go.
+        """
+        if self.settings.mode == "http":
+            self._start_over_sources(sources)
+            return
         if self.dry_run:
             self.rebuild_stored_articles = {p.article_id for p in self.store.iter_passages()}
             return
@@ -449,6 +471,46 @@ class _Run:
         for chunk in _chunks(self.all_keys()):
             self.records.delete_keys(chunk)
         self.changed_store = True
+
+    def _start_over_sources(self, sources: Sequence[str]) -> None:
+        from ingest.sources import normalize_spec
+
+        passages = [
+            passage
+            for origin in dict.fromkeys(normalize_spec(spec) for spec in sources)
+            for passage in self.store.find({"origin": origin})
+        ]
+        articles = sorted({p.article_id for p in passages})
+        if self.dry_run:
+            self.rebuild_stored_articles = set(articles)
+            return
+        keys = {p.id for p in passages}
+        for chunk in _chunks(articles):
+            keys.update(self.records.list_keys(group_ids=chunk))
+        log.info("--rebuild: dropping %d passages of %d articles of these sources", len(keys),
+                 len(articles))  # fmt: skip
+        self.store.delete(sorted(keys))
+        for chunk in _chunks(sorted(keys)):
+            self.records.delete_keys(chunk)
+        self.changed_store = True
+
+    def seed_ledger(self) -> int:
+        """Fill an empty shared ledger from the store itself (first use of a server).
+
+        Without this, a server filled before the ledger moved there would look unrecorded: every
+        article re-embedded, and a repair after a crash would drop every passage as an orphan.
+        """
+        ids: list[str] = []
+        groups: list[str | None] = []
+        for passage in self.store.iter_passages():
+            ids.append(passage.id)
+            groups.append(passage.article_id)
+        for start in range(0, len(ids), SQL_CHUNK * 10):
+            end = start + SQL_CHUNK * 10
+            self.records.update(ids[start:end], group_ids=groups[start:end])
+        if ids:
+            log.info("recorded %d stored passages in the new shared ledger", len(ids))
+        return len(ids)
 
     def reconcile(self) -> int:
         """Make the record manager and the store agree after an interrupted run.
@@ -534,6 +596,16 @@ def run_ingest(
         ) from exc
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(lock.release)
+        records = open_record_manager(settings)
+        took_over = False
+        if settings.mode == "http":  # other hosts' runs: the lock that counts is the server's
+            from ingest.ledger import ChromaRecordManager, ChromaRunLock
+
+            assert isinstance(records, ChromaRecordManager)
+            shared_lock = ChromaRunLock(records.collection)
+            shared_lock.acquire(wait_for_lock)
+            cleanup.callback(shared_lock.release)
+            took_over = shared_lock.took_over is not None
         progress = _Progress(on_progress, show_progress)
         cleanup.callback(progress.close)
         if show_progress:  # log lines go above the bars instead of through them
@@ -541,7 +613,15 @@ def run_ingest(
 
             cleanup.enter_context(logging_redirect_tqdm())
         return _locked_run(
-            sources, settings, store, progress, dry_run=dry_run, rebuild=rebuild, started=started
+            sources,
+            settings,
+            store,
+            records,
+            progress,
+            dry_run=dry_run,
+            rebuild=rebuild,
+            started=started,
+            took_over=took_over,
         )
 
 
@@ -549,23 +629,27 @@ def _locked_run(
     sources: Sequence[str],
     settings: IngestSettings,
     store: ArticleStore | None,
+    records: RecordManager,
     progress: _Progress,
     *,
     dry_run: bool,
     rebuild: bool,
     started: float,
+    took_over: bool,
 ) -> IngestReport:
     if store is None:
         store = open_store(settings, rebuild=rebuild and not dry_run)
-    records = open_record_manager(settings)
     run = _Run(settings, store, records, dry_run=dry_run, rebuild=rebuild, progress=progress)
     dirty = _dirty_path(settings)
-    interrupted = dirty.exists()
+    # A run killed here leaves the marker; one killed on any host sharing the server, its lease.
+    interrupted = dirty.exists() or took_over
+    if not dry_run and _is_new_shared_ledger(records):
+        run.seed_ledger()
     if dry_run:
         if interrupted:
             log.warning("the previous run was interrupted; the next real run repairs it")
         if rebuild:
-            run.start_over()
+            run.start_over(sources)
         run.ingest_sources(sources)
         if rebuild:
             gone = sorted(run.rebuild_stored_articles - run.seen_ids)
@@ -574,7 +658,7 @@ def _locked_run(
     else:
         _mark_dirty(settings)
         if rebuild:
-            run.start_over()
+            run.start_over(sources)
         elif interrupted and run.reconcile():
             run.changed_store = True
         run.ingest_sources(sources)
@@ -600,6 +684,12 @@ def _locked_run(
         report.seconds,
     )
     return report
+
+
+def _is_new_shared_ledger(records: RecordManager) -> bool:
+    from ingest.ledger import ChromaRecordManager
+
+    return isinstance(records, ChromaRecordManager) and records.is_empty()
 
 
 def _write_run_state(

@@ -136,3 +136,105 @@ def test_fresh_server_is_refilled_by_a_host_whose_ledger_says_unchanged(
     report = run_ingest([str(corpus)], settings)
     assert (report.added, report.skipped) == (3, 0)
     assert ChromaArticleStore.from_settings(settings, real_embeddings).count() == stored
+
+
+# -- two hosts, one server, a kill -9 in between ----------------------------------------------
+
+
+def start_ingest(corpus: Path, settings: IngestSettings, cwd: Path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTNOTE_")}
+    env.update(
+        FOOTNOTE_DATA_DIR=str(settings.data_dir),
+        FOOTNOTE_CHROMA_HOST=str(settings.chroma_host),
+        FOOTNOTE_CHROMA_PORT=str(settings.chroma_port),
+        FOOTNOTE_CHUNK_TOKENS=str(settings.chunk_tokens),
+        FOOTNOTE_CHUNK_OVERLAP_TOKENS=str(settings.chunk_overlap_tokens),
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest", str(corpus), "--quiet"],
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def ledger_records(settings: IngestSettings) -> int:
+    from vectorstore.chroma import make_client
+
+    try:
+        return make_client(settings).get_collection("footnote-ledger").count()
+    except Exception:  # noqa: BLE001 - not created yet
+        return 0
+
+
+def stored(settings: IngestSettings) -> dict[str, str]:
+    """id -> origin of every passage on the server, read with a fresh client."""
+    from vectorstore.chroma import make_client
+
+    got = make_client(settings).get_collection("footnote").get(include=["metadatas"])
+    return {i: str(m.get("origin")) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
+
+@pytest.mark.slow
+def test_two_hosts_one_server_kill_9_then_recovery_rebuild_and_lock(
+    hosts, tmp_path: Path, real_embeddings
+) -> None:
+    import signal
+    import time
+
+    from ingest.errors import IngestBusy
+    from tests.ingest.test_crash import write_corpus
+
+    a, b = hosts
+    b = b.model_copy(update={"chunk_tokens": 32, "chunk_overlap_tokens": 4})  # more batches
+    src_a = three_articles(tmp_path / "src-a")
+    src_b = tmp_path / "src-b"
+    write_corpus(src_b)  # 30 articles, several index() batches
+
+    assert run_ingest([str(src_a)], a).added == 3
+    a_ids = set(stored(a))
+    assert a_ids
+
+    # Host B starts a big run; while it runs, host A is refused (the lock is the server's).
+    proc = start_ingest(src_b, b, tmp_path)
+    deadline = time.monotonic() + 240
+    while ledger_records(b) <= len(a_ids) + 1:  # + the lock record
+        assert proc.poll() is None, proc.communicate()[1].decode()
+        assert time.monotonic() < deadline, "host B wrote nothing within 240 s"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGSTOP)  # frozen mid-run: its lease stands, its process lives
+    assert proc.poll() is None, "host B finished before it could be stopped"
+    with pytest.raises(IngestBusy, match="Chroma server"):
+        run_ingest([str(src_a)], a)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
+
+    # Host B runs again: it repairs its interrupted run without touching host A's passages.
+    report = run_ingest([str(src_b)], b)
+    assert report.failed == 0
+    after = stored(b)
+    assert a_ids <= set(after)
+    b_ids = {i for i, origin in after.items() if origin == str(src_b.resolve())}
+    assert set(after) == a_ids | b_ids
+
+    # The result equals an uninterrupted run of B's corpus in a store of its own.
+    reference = IngestSettings(_env_file=None, data_dir=tmp_path / "ref", chunk_tokens=32,
+                               chunk_overlap_tokens=4)  # fmt: skip
+    ref_store = ChromaArticleStore.from_settings(reference, real_embeddings)
+    run_ingest([str(src_b)], reference, store=ref_store)
+    assert b_ids == {p.id for p in ref_store.iter_passages()}
+
+    # Host A: its articles are unchanged (and in the store); a --rebuild redoes only its own.
+    again = run_ingest([str(src_a)], a)
+    assert (again.added, again.skipped, again.deleted) == (0, 3, 0)
+    rebuilt = run_ingest([str(src_a)], a, rebuild=True)
+    assert rebuilt.added == 3 and rebuilt.failed == 0
+    assert set(stored(a)) == a_ids | b_ids
+    # and both hosts' ledgers are the one in the server: host B sees A's articles unchanged
+    host_b_with_a_chunking = a.model_copy(update={"data_dir": b.data_dir})
+    assert run_ingest([str(src_a)], host_b_with_a_chunking).skipped == 3
