@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python -m bench.ingest_throughput
 	$(BIN)/python -m bench.retrieval_latency
 	$(BIN)/python -m bench.cli_latency
+	$(BIN)/python -m bench.embedding_dtype
 
 eval: install
 	$(BIN)/python -m bench.extraction

