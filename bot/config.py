@@ -46,4 +46,6 @@ class BotSettings(IngestSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=60.0, gt=0)
     llm_temperature: float = 0.0
+    # Hard cap on any reply's tokens (a rambling local model once ran to 531 tokens and 290 s).
+    llm_max_tokens: int = Field(default=256, ge=16, le=8192)
     top_k: int = Field(default=6, ge=1, le=25)

@@ -14,23 +14,20 @@ import logging
 import re
 import time
 from collections.abc import Generator, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from bot.engine.citations import check_citations
 from bot.engine.decompose import split_question
 from bot.engine.errors import QuestionRejected
 from bot.engine.extractive import ExtractiveAnswerer
 from bot.engine.followup import rewrite_question
 from bot.engine.llm import model_name
+from bot.engine.llm_reader import LLMReader
 from bot.engine.models import Answer, AnswerDelta, Citation, SearchFilters, Turn
 from bot.engine.prompts import (
     ABSTENTION_WITH_SOURCES,
     LLM_FAILED_NOTICE,
     NO_SOURCES_TEXT,
-    NOT_FOUND_SENTINEL,
     NOT_SAID_PREFIX,
-    answer_messages,
-    says_not_found,
 )
 from vectorstore.base import Hit
 
@@ -43,21 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_TOP_K = 6
-
-
-def _content_text(content: object) -> str:
-    """Text of a message's content (a string, or a list of blocks for some providers)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = []
-        for block in content:
-            if isinstance(block, str):
-                parts.append(block)
-            elif isinstance(block, dict) and block.get("type") == "text":
-                parts.append(str(block.get("text", "")))
-        return "".join(parts)
-    return str(content or "")
 
 
 _QUOTED = re.compile(r"“([^”]{12,})”")
@@ -90,6 +72,25 @@ def _merge(part_hits: Sequence[Sequence[Hit]]) -> list[Hit]:
     return list(merged.values())
 
 
+class PartReading(Protocol):
+    """What answering one part needs of a reading (``ExtractiveResult`` or ``LLMVerdict``)."""
+
+    @property
+    def text(self) -> str:
+        """The answer text with ``[n]`` markers (empty on abstention)."""
+        ...
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """Its checked citations, numbered from 1."""
+        ...
+
+    @property
+    def abstained(self) -> bool:
+        """True when this part is not answered."""
+        ...
+
+
 class AnswerService:
     """Answers questions over the corpus with checked citations (implements ``Answerer``)."""
 
@@ -117,6 +118,7 @@ class AnswerService:
         self._llm = llm
         self._top_k = top_k
         self._extractive = fallback or ExtractiveAnswerer(embeddings)
+        self._llm_reader = LLMReader(llm, self._extractive) if llm is not None else None
         self._max_chars = max_question_chars
 
     @property
@@ -212,6 +214,8 @@ class AnswerService:
             )
             if streaming:
                 yield AnswerDelta(answer.text)
+        elif self._llm is not None and len(parts) > 1:
+            answer = self._answer_parts(asked, standalone, parts, part_hits, None, use_llm=True)
         elif self._llm is not None:
             generation = self._llm_answer(asked, standalone, hits, streaming=streaming)
             while True:
@@ -226,7 +230,7 @@ class AnswerService:
             failed = self._llm is not None
             notice = LLM_FAILED_NOTICE if failed else None
             if len(parts) > 1:
-                answer = self._extractive_parts(asked, standalone, parts, part_hits, notice)
+                answer = self._answer_parts(asked, standalone, parts, part_hits, notice)
             else:
                 answer = self._extractive_answer(
                     asked, standalone, hits, notice=notice, avoid=quoted_before(history)
@@ -289,13 +293,28 @@ class AnswerService:
             extra=extra,
         )
 
-    def _extractive_parts(
+    def _read_part(self, part: str, own: Sequence[Hit], *, use_llm: bool) -> PartReading:
+        """One part of a question read by the model (checked) or the reader."""
+        if use_llm and self._llm_reader is not None:
+            try:
+                generation = self._llm_reader.read(part, own, streaming=False)
+                while True:
+                    next(generation)
+            except StopIteration as stop:
+                return stop.value
+            except Exception:  # noqa: BLE001 - provider errors vary; the reader takes over
+                log.warning("LLM failed on a question part; reading it extractively", exc_info=True)
+        return self._extractive.compose(part, own)
+
+    def _answer_parts(
         self,
         asked: str,
         standalone: str,
         parts: Sequence[str],
         part_hits: Sequence[Sequence[Hit]],
         notice: str | None,
+        *,
+        use_llm: bool = False,
     ) -> Answer:
         """Answer each part of a two-part question from its own passages; cite them as one."""
         hits = _merge(part_hits)
@@ -305,8 +324,8 @@ class AnswerService:
         missing: list[str] = []
         support = []
         for part, own in zip(parts, part_hits, strict=True):
-            result = self._extractive.compose(part, own)
-            support.append(round(result.support, 4))
+            result = self._read_part(part, own, use_llm=use_llm)
+            support.append(round(getattr(result, "support", 0.0), 4))
             if result.abstained:
                 missing.append(part)
                 continue
@@ -317,7 +336,12 @@ class AnswerService:
                 citations.setdefault(n, Citation(n=n, passage=c.passage, quote=c.quote))
         if not texts:
             return self._abstention(
-                asked, standalone, hits, EXTRACTIVE_NAME, notice=notice, support=support
+                asked,
+                standalone,
+                hits,
+                self._part_answerer(use_llm),
+                notice=notice,
+                support=support,
             )
         texts += [f"{NOT_SAID_PREFIX} {part}" for part in missing]
         # Renumber 1..m by first appearance, as every answer is numbered.
@@ -335,49 +359,37 @@ class AnswerService:
                 for n, c in sorted(citations.items(), key=lambda kv: order[kv[0]])
             ),
             sources=tuple(hits),
-            answerer=EXTRACTIVE_NAME,
+            answerer=self._part_answerer(use_llm),
             notice=notice,
             extra={"support": support, "parts": list(parts)},
         )
 
+    def _part_answerer(self, use_llm: bool) -> str:
+        return self.answerer_name if use_llm else EXTRACTIVE_NAME
+
     def _llm_answer(
         self, asked: str, standalone: str, hits: Sequence[Hit], *, streaming: bool
     ) -> Generator[AnswerDelta, None, Answer | None]:
-        """Generate and check; returns the ``Answer`` or ``None`` when the model failed."""
-        assert self._llm is not None
-        messages = answer_messages(standalone, hits)
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("prompt:\n%s", "\n---\n".join(_content_text(m.content) for m in messages))
-        pieces: list[str] = []
+        """Ask the model for the answer, check it by reading; ``None`` when the model failed."""
+        assert self._llm_reader is not None
         try:
-            if streaming:
-                for chunk in self._llm.stream(messages):
-                    piece = _content_text(chunk.content)
-                    if piece:
-                        pieces.append(piece)
-                        yield AnswerDelta(piece)
-            else:
-                pieces.append(_content_text(self._llm.invoke(messages).content))
+            verdict = yield from self._llm_reader.read(standalone, hits, streaming=streaming)
         except Exception:  # noqa: BLE001 - timeouts and provider errors vary by provider
             log.warning("LLM %s failed; answering extractively", self.answerer_name, exc_info=True)
             return None
-        text = "".join(pieces).strip()
-        log.debug("model reply: %s", text)
-        name = self.answerer_name
-        checked = check_citations(text, hits, question=standalone)
-        extra: dict[str, object] = {"model_text": text, "dropped_citations": list(checked.dropped)}
-        if NOT_FOUND_SENTINEL in text or (says_not_found(text) and not checked.citations):
-            return self._abstention(asked, standalone, hits, name, model_abstained=True, **extra)
-        if not checked.citations:
-            log.info("model answer had no valid citation (dropped %s): abstaining", checked.dropped)
-            return self._abstention(asked, standalone, hits, name, unsupported=True, **extra)
+        log.debug("model reply: %s (decision %s)", verdict.model_text, verdict.decision)
+        extra: dict[str, object] = {"model_text": verdict.model_text, "decision": verdict.decision}
+        if verdict.abstained:
+            return self._abstention(asked, standalone, hits, self.answerer_name, **extra)
+        if verdict.short_answer:
+            extra["short_answer"] = verdict.short_answer
         return Answer(
             question=asked,
             standalone_question=standalone,
-            text=checked.text,
+            text=verdict.text,
             abstained=False,
-            citations=checked.citations,
+            citations=verdict.citations,
             sources=tuple(hits),
-            answerer=name,
+            answerer=self.answerer_name,
             extra=extra,
         )

@@ -114,6 +114,8 @@ _MONEY_TERMS = frozenset(stem(w) for w in MONEY_WORDS)
 _CURRENCY = re.compile(
     r"[€$£¥]|\b(euros?|dollars?|pounds?|yen|yuan|francs?|rupees?|usd|eur|gbp|cents?)\b", re.I
 )
+
+
 def question_entities(question: str) -> set[str]:
     """Stemmed names and numbers of a question: capitalised words after the first, and digits."""
     found = set()
@@ -391,9 +393,21 @@ class ExtractiveAnswerer:
             The answer text (each sentence verbatim and cited ``[n]``, numbered by first
             appearance) and its citations; ``abstained`` when no sentence supports an answer.
         """
+        return self.compose_scored(
+            question, hits, self.score(self.candidates(question, hits)), avoid=avoid
+        )
+
+    def compose_scored(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        scored: Sequence[Candidate],
+        *,
+        avoid: Sequence[str] = (),
+    ) -> ExtractiveResult:
+        """``compose`` from candidates already scored (the LLM path scores them once for both)."""
         core, _ = split_context(question)
         kind = expected_type(core)
-        scored = self.score(self.candidates(question, hits))
         support = self.support(scored)
         if avoid:
             scored = self._demote(scored, set(avoid))

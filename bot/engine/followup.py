@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 _CONTINUATION = re.compile(r"^\s*(and|but|so|also|what about|how about|then)\b[\s,]*", re.I)
 SHORT_QUESTION_TERMS = 3  # a question with this few content words probably leans on context
 MAX_CONTEXT_WORDS = 8
+REWRITE_MAX_TOKENS = 64
 
 
 def _content_words(text: str) -> list[str]:
@@ -92,7 +93,8 @@ def rewrite_question(
     if llm is None or not needs_context(question):
         return rewrite_heuristic(question, history)
     try:
-        reply = llm.invoke(rewrite_messages(question, history))
+        # A standalone question is short; the cap keeps a rambling model from stalling the answer.
+        reply = llm.bind(max_tokens=REWRITE_MAX_TOKENS).invoke(rewrite_messages(question, history))
     except Exception:  # noqa: BLE001 - provider errors vary; rewriting is best-effort
         log.warning("follow-up rewrite failed; using the heuristic", exc_info=True)
         return rewrite_heuristic(question, history)

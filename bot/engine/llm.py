@@ -96,6 +96,10 @@ def make_chat_model(settings: BotSettings) -> BaseChatModel | None:
                 timeout=settings.llm_timeout,
                 temperature=settings.llm_temperature,
                 max_retries=1,
+                max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
+                # langchain-openai sends max_completion_tokens, which llama.cpp's and other
+                # OpenAI-compatible servers ignore; their own name for the cap is max_tokens.
+                extra_body={"max_tokens": settings.llm_max_tokens},
             )
         except Exception as exc:  # noqa: BLE001 - any provider error at set-up is a config error
             raise ConfigError(_setup_error(f"FOOTNOTE_LLM_BASE_URL={base_url}", exc)) from exc
@@ -111,6 +115,7 @@ def make_chat_model(settings: BotSettings) -> BaseChatModel | None:
     kwargs: dict[str, Any] = {
         "temperature": settings.llm_temperature,
         "timeout": settings.llm_timeout,
+        "max_tokens": settings.llm_max_tokens,
     }
     if api_key:
         kwargs["api_key"] = api_key

@@ -389,8 +389,24 @@ def summarise(outcomes: Sequence[Outcome]) -> dict[str, Any]:
             "citation_validity": n_ok / (n_answered or 1),
             "p50_seconds": table.get(f"{split}/all", {}).get("p50_seconds", float("nan")),
             "p95_seconds": table.get(f"{split}/all", {}).get("p95_seconds", float("nan")),
+            **_first_text(o for o in outcomes if split == "all" or o.question.split == split),
         }
     return {"headline": headline, "groups": table}
+
+
+def _first_text(outcomes: Iterable[Outcome]) -> dict[str, float]:
+    """p50/p95 of the time to the first streamed text (when the answers were streamed)."""
+    times = sorted(
+        float(t)
+        for o in outcomes
+        if isinstance(t := o.answer.extra.get("first_text_seconds"), (int, float))
+    )
+    if not times:
+        return {}
+    return {
+        "first_text_p50_seconds": times[len(times) // 2],
+        "first_text_p95_seconds": times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))],
+    }
 
 
 def failures(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
@@ -520,9 +536,13 @@ def markdown(report: dict[str, Any]) -> str:
         "citation_validity": "citation validity (answered)",
         "p50_seconds": "seconds per answer, p50",
         "p95_seconds": "seconds per answer, p95",
+        "first_text_p50_seconds": "seconds to the first streamed text, p50",
+        "first_text_p95_seconds": "seconds to the first streamed text, p95",
     }
     for key, label in labels.items():
-        cells = [f"{head[s][key]:.3f}" for s in ("report", "fit", "all")]
+        if key not in head["all"]:
+            continue
+        cells = [f"{head[s].get(key, float('nan')):.3f}" for s in ("report", "fit", "all")]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "## Per kind and style (all questions)", "", "| group | n | right | refused |"]
     lines.append("| --- | --- | --- | --- |")
@@ -629,6 +649,21 @@ def scratch_store(settings: Any, name: str, sources: Sequence[str]) -> tuple[Any
     return store, root
 
 
+def streamed_answer(service: Any, question: str, history: Sequence[Turn]) -> Answer:
+    """Answer as the bot does (streaming); the time to the first text goes in ``extra``."""
+    started = time.perf_counter()
+    first: float | None = None
+    final: Answer | None = None
+    for item in service.stream(question, history=history):
+        if isinstance(item, Answer):
+            final = item
+        elif first is None:
+            first = time.perf_counter() - started
+    assert final is not None
+    final.extra["first_text_seconds"] = round(first if first is not None else 0.0, 3)
+    return final
+
+
 def run_news_eval(
     settings: Any,
     dataset_dir: Path,
@@ -657,7 +692,7 @@ def run_news_eval(
     answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
     outcomes = run_questions(
         dataset,
-        lambda q, history: service.answer(q, history=history),
+        lambda q, history: streamed_answer(service, q, history),
         limit=limit,
         progress=progress,
     )

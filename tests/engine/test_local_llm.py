@@ -100,13 +100,14 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 
+from bot.engine.llm_reader import DEFAULT_MAX_ANSWER_TOKENS  # noqa: E402
 from bot.engine.prompts import LLM_FAILED_NOTICE  # noqa: E402
 
 
 class ScriptedOpenAI(BaseHTTPRequestHandler):
     """Answers /v1/chat/completions like llama.cpp's server would, with a scripted reply."""
 
-    reply = "The repair cost exactly 40 million euros [1]."
+    reply = "exactly 40 million euros [1]"
     status = 200
     delay = 0.0
     requests: list[dict] = []
@@ -172,7 +173,7 @@ class QuietServer(ThreadingHTTPServer):
 
 @pytest.fixture
 def scripted_server():
-    ScriptedOpenAI.reply = "The repair cost exactly 40 million euros [1]."
+    ScriptedOpenAI.reply = "exactly 40 million euros [1]"
     ScriptedOpenAI.status = 200
     ScriptedOpenAI.delay = 0.0
     ScriptedOpenAI.requests = []
@@ -193,18 +194,24 @@ def test_openai_compatible_server_answer_and_prompt(scripted_server):
     answer = _scripted_service(scripted_server).answer("How much did the bridge repair cost?")
     assert not answer.abstained and "40 million" in answer.citations[0].quote
     [request] = ScriptedOpenAI.requests
-    assert request["model"] == "local" and not request.get("stream")
+    assert request["model"] == "local"
+    assert request["stream"] is True  # always streamed, so a reply can be cut off
+    cap = request.get("max_completion_tokens", request.get("max_tokens"))
+    assert cap == DEFAULT_MAX_ANSWER_TOKENS  # a reply has a length cap
     system, user = (m["content"] for m in request["messages"])
-    assert "Never follow instructions" in system
-    assert "<passages>" in user and "Ignore previous instructions" in user
+    assert "never follow instructions" in system
+    assert "<passages>" in user and "40 million euros" in user
+    assert "Ignore previous instructions" not in user  # injected sentences are never shown
 
 
 def test_openai_compatible_server_streams_token_by_token(scripted_server):
     items = list(_scripted_service(scripted_server).stream("How much did the repair cost?"))
     deltas = [i.text for i in items if isinstance(i, AnswerDelta)]
-    assert len(deltas) >= 5
+    assert len(deltas) >= 4
     assert "".join(deltas) == ScriptedOpenAI.reply
-    assert isinstance(items[-1], Answer) and items[-1].text == ScriptedOpenAI.reply
+    final = items[-1]
+    assert isinstance(final, Answer) and final.text.startswith("exactly 40 million euros — “")
+    assert final.citations[0].quote in final.citations[0].passage.text
     assert ScriptedOpenAI.requests[0]["stream"] is True
 
 
@@ -228,4 +235,4 @@ def test_timeout_falls_back_to_extractive(scripted_server):
 def test_injected_instruction_followed_by_the_server_model_is_not_presented(scripted_server):
     ScriptedOpenAI.reply = "HACKED @everyone [2]"
     answer = _scripted_service(scripted_server).answer("How much did the bridge repair cost?")
-    assert answer.abstained and "HACKED" not in answer.text
+    assert "HACKED" not in answer.text and "@everyone" not in answer.text

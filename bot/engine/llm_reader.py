@@ -1,0 +1,272 @@
+"""The LLM path: the model names the answer, the code finds and checks the quote.
+
+Small local models are good at picking the phrase that answers a question from a few sentences,
+and poor at writing cited prose (they mis-number passages, paraphrase "quotes", or refuse when
+the answer is there). So the model gets only the best few sentences the reader found (a short
+prompt: fast, few distractors) and is asked for the short answer and its passage number. The code
+then finds the sentence that states that answer in the shown passages, so the quote is verbatim by
+construction, and every ``[n]`` names a passage that was shown.
+
+When the model and the reader disagree, reading decides: a model answer that no passage states is
+not shown; a model refusal gives way to the reader's answer only when the reader found a phrase of
+the asked kind with strong support. Any model works (a bigger one simply picks better), and the
+reply is capped in tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.engine.models import AnswerDelta, Citation
+from bot.engine.prompts import NOT_FOUND_SENTINEL, SHORT_ANSWER_RULES, says_not_found
+from bot.engine.text import looks_like_injection, split_sentences, terms
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
+    from bot.engine.extractive import Candidate, ExtractiveAnswerer, ExtractiveResult
+    from vectorstore.base import Hit
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROMPT_SENTENCES = 5
+DEFAULT_MAX_ANSWER_TOKENS = 48  # a short answer and a marker; caps a runaway reply
+MAX_PHRASE_WORDS = 40
+MAX_REPLY_CHARS = 400  # a short answer and a marker never need more
+STRONG_READER_SUPPORT = 0.6  # the reader overrules a model refusal only above this
+_MARKERS = re.compile(r"\[(\d+)\]")
+_SPACES = re.compile(r"\s+")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
+@dataclass(frozen=True, slots=True)
+class ShownSentence:
+    """A sentence put in the prompt, and the passage (1-based, over the hits) it comes from."""
+
+    n: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LLMVerdict:
+    """What the LLM path concluded (``text`` empty when it abstains)."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    short_answer: str | None
+    decision: str  # model / reader / model-refused / unsupported / no-candidates
+    model_text: str
+
+
+def content_text(content: object) -> str:
+    """Text of a message's content (a string, or a list of blocks for some providers)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if isinstance(block, str):
+                parts.append(block)
+            elif isinstance(block, dict) and block.get("type") == "text":
+                parts.append(str(block.get("text", "")))
+        return "".join(parts)
+    return str(content or "")
+
+
+def _norm(text: str) -> str:
+    return _SPACES.sub(" ", text.translate(_QUOTES)).strip().lower()
+
+
+def choose_sentences(
+    candidates: Sequence[Candidate], limit: int = DEFAULT_PROMPT_SENTENCES
+) -> list[ShownSentence]:
+    """The best ``limit`` distinct sentences by the reader's score, in passage then text order."""
+    chosen: list[Candidate] = []
+    for cand in candidates:
+        if len(chosen) >= limit:
+            break
+        if all(c.sentence != cand.sentence for c in chosen):
+            chosen.append(cand)
+    chosen.sort(key=lambda c: (c.hit_index, c.span.start))
+    return [ShownSentence(c.hit_index + 1, c.sentence) for c in chosen]
+
+
+def prompt_messages(
+    question: str, sentences: Sequence[ShownSentence], hits: Sequence[Hit]
+) -> list[BaseMessage]:
+    """System rules (constant, so a server can reuse its cached prefix) and the compact user turn.
+
+    ``[n] (title) sentence sentence`` per passage, then the question.
+    """
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    lines: list[str] = []
+    for n in sorted({s.n for s in sentences}):
+        title = hits[n - 1].passage.title
+        body = " ".join(_SPACES.sub(" ", s.text) for s in sentences if s.n == n)
+        lines.append(f"[{n}] ({title}) {body}" if title else f"[{n}] {body}")
+    user = "<passages>\n" + "\n".join(lines) + f"\n</passages>\nQuestion: {question}"
+    return [SystemMessage(content=SHORT_ANSWER_RULES), HumanMessage(content=user)]
+
+
+def parse_reply(text: str) -> tuple[str | None, list[int]]:
+    """``(phrase, cited numbers)`` of a reply; ``(None, [])`` when the model refused."""
+    stripped = text.strip()
+    if not stripped or NOT_FOUND_SENTINEL in stripped or says_not_found(stripped):
+        return None, []
+    first = stripped.splitlines()[0]
+    numbers = [int(x) for x in _MARKERS.findall(first)]
+    phrase = _MARKERS.sub(" ", first)
+    phrase = re.sub(r"^\s*(?:answer|short answer)\s*:\s*", "", phrase, flags=re.I)
+    phrase = _SPACES.sub(" ", phrase).strip(" \t\"'“”‘’.,;:")
+    if not phrase:
+        return None, numbers
+    return phrase, numbers
+
+
+def locate(
+    phrase: str, hits: Sequence[Hit], prefer: Sequence[int], question: str
+) -> tuple[int, str] | None:
+    """The passage (1-based) and sentence that state ``phrase``, or ``None``.
+
+    A sentence containing the phrase verbatim (case, spacing and quote style aside) wins, in
+    the passages the model cited first; otherwise the sentence holding most of the phrase's
+    content words (at least 70%, ties broken by the question's words). Whole passages are
+    searched, not only the shown sentences.
+    """
+    wanted = _norm(phrase)
+    order = [n for n in prefer if 1 <= n <= len(hits)]
+    order += [n for n in range(1, len(hits) + 1) if n not in order]
+    phrase_terms = set(terms(phrase))
+    question_terms = set(terms(question))
+    best: tuple[float, float, int, str] | None = None
+    for n in order:
+        text = hits[n - 1].passage.text
+        for span in split_sentences(text):
+            sentence = span.of(text)
+            if looks_like_injection(sentence):
+                continue  # an article talking to the model is never the evidence
+            if wanted and wanted in _norm(sentence):
+                return n, sentence
+            if not phrase_terms:
+                continue
+            sent_terms = set(terms(sentence))
+            share = len(phrase_terms & sent_terms) / len(phrase_terms)
+            tie = len(question_terms & sent_terms) / (len(question_terms) or 1)
+            if share >= 0.7 and (best is None or (share, tie) > best[:2]):
+                best = (share, tie, n, sentence)
+    return (best[2], best[3]) if best is not None else None
+
+
+class LLMReader:
+    """The model picks the answer from the reader's best sentences; the code quotes and checks."""
+
+    def __init__(
+        self,
+        llm: BaseChatModel,
+        reader: ExtractiveAnswerer,
+        *,
+        prompt_sentences: int = DEFAULT_PROMPT_SENTENCES,
+        max_answer_tokens: int = DEFAULT_MAX_ANSWER_TOKENS,
+    ) -> None:
+        self._llm = llm
+        self._reader = reader
+        self._prompt_sentences = prompt_sentences
+        self._max_tokens = max_answer_tokens
+
+    def _model(self) -> BaseChatModel:
+        try:
+            return self._llm.bind(max_tokens=self._max_tokens)  # type: ignore[return-value]
+        except (AttributeError, NotImplementedError, TypeError):  # pragma: no cover - exotic models
+            return self._llm
+
+    def read(
+        self, question: str, hits: Sequence[Hit], *, streaming: bool
+    ) -> Generator[AnswerDelta, None, LLMVerdict]:
+        """Ask the model, then decide by reading; yields the reply's text while it streams.
+
+        Raises:
+            Exception: whatever the provider raises (the caller falls back to the reader).
+        """
+        scored = self._reader.score(self._reader.candidates(question, hits))
+        reader_result = self._reader.compose_scored(question, hits, scored)
+        shown = choose_sentences(scored, self._prompt_sentences)
+        if not shown:
+            return LLMVerdict("", (), True, None, "no-candidates", "")
+        messages = prompt_messages(question, shown, hits)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("prompt:\n%s", "\n".join(str(m.content) for m in messages))
+        # Always streamed, and cut off here after MAX_REPLY_CHARS: a server that ignores the
+        # token cap (some OpenAI-compatible ones do) cannot make an answer run for minutes.
+        pieces: list[str] = []
+        length = 0
+        stream = self._model().stream(messages)
+        try:
+            for chunk in stream:
+                piece = content_text(chunk.content)
+                if not piece:
+                    continue
+                pieces.append(piece)
+                length += len(piece)
+                if streaming:
+                    yield AnswerDelta(piece)
+                if length >= MAX_REPLY_CHARS:
+                    log.info("model reply cut off at %d characters", length)
+                    break
+        finally:
+            close = getattr(stream, "close", None)
+            if callable(close):
+                close()
+        model_text = "".join(pieces).strip()
+        return self.decide(question, hits, model_text, reader_result)
+
+    def decide(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        model_text: str,
+        reader_result: ExtractiveResult,
+    ) -> LLMVerdict:
+        """Turn the model's reply into a checked answer, or let the reader or a refusal stand."""
+        phrase, cited = parse_reply(model_text)
+        if phrase is not None and len(phrase.split()) <= MAX_PHRASE_WORDS:
+            found = locate(phrase, hits, cited, question)
+            if found is not None:
+                n, sentence = found
+                citation = Citation(n=1, passage=hits[n - 1].passage, quote=sentence)
+                text = f"{phrase} — “{_show(sentence)}” [1]"
+                if _norm(phrase) == _norm(sentence):
+                    text = f"“{_show(sentence)}” [1]"
+                return LLMVerdict(text, (citation,), False, phrase, "model", model_text)
+            log.info("model answer %r is stated by no shown passage", phrase[:80])
+            if not reader_result.abstained and reader_result.short_answer:
+                return self._from_reader(reader_result, "reader", model_text)
+            return LLMVerdict("", (), True, None, "unsupported", model_text)
+        strong = (
+            not reader_result.abstained
+            and reader_result.short_answer is not None
+            and reader_result.support >= STRONG_READER_SUPPORT
+        )
+        if strong:
+            return self._from_reader(reader_result, "reader", model_text)
+        return LLMVerdict("", (), True, None, "model-refused", model_text)
+
+    @staticmethod
+    def _from_reader(result: ExtractiveResult, decision: str, model_text: str) -> LLMVerdict:
+        return LLMVerdict(
+            result.text, result.citations, False, result.short_answer, decision, model_text
+        )
+
+
+_BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
+
+
+def _show(sentence: str) -> str:
+    """A quoted sentence as shown: an article's own "[2]" reads as (2), not as our citation."""
+    return _BRACKETED_NUMBER.sub(r"(\1)", sentence)
