@@ -639,11 +639,17 @@ def _locked_run(
 ) -> IngestReport:
     if store is None:
         store = open_store(settings, rebuild=rebuild and not dry_run)
+    seed = _is_new_shared_ledger(records)
+    if seed and dry_run:  # a dry run writes nothing: it reads a seeded copy instead
+        from langchain_core.indexing import InMemoryRecordManager
+
+        records = InMemoryRecordManager(records.namespace)
+        records.create_schema()
     run = _Run(settings, store, records, dry_run=dry_run, rebuild=rebuild, progress=progress)
     dirty = _dirty_path(settings)
     # A run killed here leaves the marker; one killed on any host sharing the server, its lease.
     interrupted = dirty.exists() or took_over
-    if not dry_run and _is_new_shared_ledger(records):
+    if seed:
         run.seed_ledger()
     if dry_run:
         if interrupted:

@@ -238,3 +238,21 @@ def test_two_hosts_one_server_kill_9_then_recovery_rebuild_and_lock(
     # and both hosts' ledgers are the one in the server: host B sees A's articles unchanged
     host_b_with_a_chunking = a.model_copy(update={"data_dir": b.data_dir})
     assert run_ingest([str(src_a)], host_b_with_a_chunking).skipped == 3
+
+
+def test_server_filled_before_the_shared_ledger_is_seeded_not_rewritten(hosts, tmp_path) -> None:
+    from vectorstore.chroma import make_client
+
+    a, _ = hosts
+    corpus = three_articles(tmp_path / "corpus")
+    assert run_ingest([str(corpus)], a).added == 3
+    before = stored(a)
+    make_client(a).delete_collection("footnote-ledger")  # as if written before it existed
+
+    dry = run_ingest([str(corpus)], a, dry_run=True)
+    assert (dry.added, dry.updated, dry.skipped, dry.passages_added) == (0, 0, 3, 0)
+    assert ledger_records(a) == 0  # a dry run writes nothing
+    real = run_ingest([str(corpus)], a)
+    assert (real.added, real.skipped, real.passages_added) == (0, 3, 0)
+    assert ledger_records(a) == len(before)
+    assert stored(a) == before
