@@ -38,6 +38,9 @@ CHROMA_MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 records
 # What a Chroma server that died, restarted or hung mid-session raises from ``HttpClient`` calls:
 # httpx's transport errors (ConnectError, ReadTimeout, RemoteProtocolError, ...), not ValueError.
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError, ConnectionError)
+# chromadb's HttpClient waits forever (httpx timeout=None): a hung server would hang the bot's
+# threads and an ingest run with its lock. Bounded, a hang becomes ReadTimeout, mapped above.
+CHROMA_HTTP_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
 
 def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
@@ -52,13 +55,15 @@ def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
                 headers = {}
                 if settings.chroma_token is not None:
                     headers["x-chroma-token"] = settings.chroma_token.get_secret_value()
-                return chromadb.HttpClient(
+                client = chromadb.HttpClient(
                     host=settings.chroma_host or "127.0.0.1",
                     port=settings.chroma_port,
                     ssl=settings.chroma_ssl,
                     headers=headers or None,
                     settings=chroma_settings,
                 )
+                _bound_http_timeout(client)
+                return client
             case "ephemeral":
                 return chromadb.EphemeralClient(settings=chroma_settings)
             case "persistent":
@@ -85,6 +90,15 @@ def unreachable_message(action: str, exc: BaseException) -> str:
         f"the article store is unreachable ({action} failed: {type(exc).__name__}: {detail}); "
         "try again when the Chroma server is back"
     )
+
+
+def _bound_http_timeout(client: chromadb.ClientAPI) -> None:
+    """Give chromadb's httpx session a timeout (it has no setting for one; see the constant)."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = CHROMA_HTTP_TIMEOUT
+    else:  # pragma: no cover - chromadb changed its internals
+        log.warning("cannot bound Chroma HTTP timeouts: a hung server would block calls")
 
 
 def embedding_input(text: str, metadata: dict[str, Any] | None) -> str:

@@ -105,3 +105,31 @@ def test_footnote_ingest_reports_a_server_dying_mid_run_in_one_line(
     restartable_chroma_server.start()
     again = CliRunner().invoke(main, ["--quiet", "--json", str(corpus)], env=env)
     assert again.exit_code == 0, again.output
+
+
+def test_a_hung_server_times_out_and_is_unavailable_then_recovers(
+    restartable_chroma_server: ChromaServerProcess,
+    server_settings: StoreSettings,
+    real_embeddings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import signal
+    import time
+
+    import httpx
+
+    import vectorstore.chroma
+
+    monkeypatch.setattr(vectorstore.chroma, "CHROMA_HTTP_TIMEOUT", httpx.Timeout(1.0))
+    store = ChromaArticleStore.from_settings(server_settings, real_embeddings)
+    store.as_langchain().add_documents(_docs()[0], ids=_docs()[1])
+    assert restartable_chroma_server.proc is not None
+    restartable_chroma_server.proc.send_signal(signal.SIGSTOP)  # alive, listening, silent
+    try:
+        started = time.monotonic()
+        with pytest.raises(VectorStoreUnavailable, match="ReadTimeout"):
+            store.count()
+        assert time.monotonic() - started < 5
+    finally:
+        restartable_chroma_server.proc.send_signal(signal.SIGCONT)
+    assert store.count() == 3
