@@ -1,8 +1,8 @@
 """The answer engine: question in, checked and cited ``Answer`` out. Never imports discord.
 
-``AnswerService`` rewrites a follow-up into a standalone question, retrieves passages, and either
-asks the chat model (numbered passages, answer only from them, cite ``[n]``) and checks what it
-wrote (``bot.engine.citations``), or composes an extractive answer (``bot.engine.extractive``).
+``AnswerService`` rewrites a follow-up into a standalone question, splits a two-part question,
+retrieves passages, and either asks the chat model for the short answer and checks it by reading
+(``bot.engine.llm_reader``), or composes an extractive answer (``bot.engine.extractive``).
 An answer with no valid citation is never presented: the reply abstains and lists the closest
 sources. A failing LLM never reaches the user: the extractive answerer takes over and
 ``Answer.notice`` says so.
