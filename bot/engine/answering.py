@@ -237,6 +237,9 @@ class AnswerService:
                 )
             if streaming and not streamed:
                 yield AnswerDelta(answer.text)
+        # Timings ride along for evaluation (answer time after retrieval is the reader's own).
+        answer.extra["retrieval_seconds"] = round(retrieved - started, 4)
+        answer.extra["after_retrieval_seconds"] = round(time.perf_counter() - retrieved, 4)
         log.info(
             "answered q_len=%d hits=%d abstained=%s citations=%d answerer=%s "
             "retrieval=%.3fs total=%.3fs",
