@@ -39,7 +39,9 @@ bench: install
 eval: install
 	$(BIN)/python -m bench.extraction
 	$(BIN)/footnote eval retrieval --dataset ../shared/eval/squad-v1.1-dev
+	$(BIN)/footnote eval retrieval --dataset ../shared/eval/news-dev
 	$(BIN)/footnote eval answers --dataset ../shared/eval/squad-v1.1-dev
+	$(BIN)/footnote eval answers --dataset ../shared/eval/news-dev
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

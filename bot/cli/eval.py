@@ -185,6 +185,11 @@ def eval_retrieval(
     is_flag=True,
     help="Also refit the extractive answerer's weights and threshold (fit slice) and report them.",
 )
+@click.option(
+    "--fit-with",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="With --fit on a realistic set: also fit on this SQuAD-style set's fit half.",
+)
 def eval_answers(
     dataset: Path,
     corpus: Path | None,
@@ -192,6 +197,7 @@ def eval_answers(
     as_json: bool,
     out_dir: Path,
     fit: bool,
+    fit_with: Path | None,
 ) -> None:
     """Answer accuracy, citation validity and refusals of the configured answerer.
 
@@ -213,7 +219,14 @@ def eval_answers(
 
         try:
             news_report = news.run_news_eval(
-                settings, dataset, out_dir=out_dir, limit=limit, corpus=corpus, progress=progress
+                settings,
+                dataset,
+                out_dir=out_dir,
+                limit=limit,
+                corpus=corpus,
+                progress=progress,
+                fit=fit,
+                fit_with=fit_with,
             )
         except ConfigError as exc:
             config_exit(str(exc))

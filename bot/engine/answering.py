@@ -127,6 +127,11 @@ class AnswerService:
         return model_name(self._llm) if self._llm is not None else ExtractiveAnswerer.name
 
     @property
+    def extractive(self) -> ExtractiveAnswerer:
+        """The built-in reader (the answerer without an LLM, the LLM path's second reader)."""
+        return self._extractive
+
+    @property
     def retriever(self) -> Retriever:
         """The retriever this service reads from."""
         return self._retriever

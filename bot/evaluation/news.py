@@ -278,9 +278,7 @@ class Outcome:
         }
 
 
-def score(
-    q: NewsQuestion, answer: Answer, seconds: float, first: Answer | None = None
-) -> Outcome:
+def score(q: NewsQuestion, answer: Answer, seconds: float, first: Answer | None = None) -> Outcome:
     """Score one answer by the rules of the question's kind."""
     refused = answer.abstained
     ranks = tuple(evidence_rank(answer.sources, e) for e in q.evidence)
@@ -668,6 +666,58 @@ def streamed_answer(service: Any, question: str, history: Sequence[Turn]) -> Ans
     return final
 
 
+NEWS_FIT_WEIGHT = 6.0  # a realistic question counts as much as six SQuAD ones in a fit
+FIT_MAX_FALSE_REFUSALS = 0.05  # on the fit half; small halves refuse more on the held-out one
+FIT_SQUAD_QUESTIONS = 600
+
+
+def fit_reader(
+    settings: Any,
+    dataset: NewsDataset,
+    retriever: Any,
+    extractive: Any,
+    *,
+    squad: Path | None = None,
+) -> dict[str, Any]:
+    """Refit the reader on the fit half of ``dataset`` (and of a SQuAD-style set, if given).
+
+    This is how the shipped weights were made: ``footnote eval answers --dataset news-dev --fit
+    --fit-with ../shared/eval/squad-v1.1-dev`` prints them with their figures on both halves.
+    """
+    from dataclasses import asdict
+
+    from bot.engine.followup import rewrite_question
+    from bot.engine.retrieval import HybridRetriever
+    from bot.evaluation import answers as ev
+
+    cases = fit_cases(
+        dataset,
+        extractive,
+        lambda q: retriever.retrieve(q, k=settings.top_k),
+        lambda q, history: rewrite_question(q, history),
+        weight=NEWS_FIT_WEIGHT,
+    )
+    golds: dict[str, tuple[str, ...]] = {q.id: q.answers for q in dataset.questions}
+    news_ids = {c.question_id for c in cases}
+    if squad is not None:
+        store, root = ev.scratch_store(settings, squad)
+        questions = ev.load_questions(squad)[:FIT_SQUAD_QUESTIONS]
+        cases += list(
+            ev.fit_cases(
+                extractive, HybridRetriever(store, data_dir=root), questions, k=settings.top_k
+            )
+        )
+        golds.update({q.id: q.answers for q in questions})
+    result = ev.fit_extractive(
+        extractive,
+        cases,
+        golds,
+        max_false_refusal=FIT_MAX_FALSE_REFUSALS,
+        select_on=lambda c: c.question_id in news_ids,
+    )
+    return asdict(result)
+
+
 def run_news_eval(
     settings: Any,
     dataset_dir: Path,
@@ -676,6 +726,8 @@ def run_news_eval(
     limit: int | None = None,
     corpus: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    fit: bool = False,
+    fit_with: Path | None = None,
 ) -> dict[str, Any]:
     """Evaluate the configured answerer (extractive or LLM) on a realistic set; write reports."""
     from bot.engine.answering import AnswerService
@@ -711,6 +763,13 @@ def run_news_eval(
         "retrieval": retrieval_hits(lambda q: retriever.retrieve_modes(q, 10), dataset),
         "failures": failures(outcomes),
     }
+    if fit:
+        try:
+            report["fit"] = fit_reader(
+                settings, dataset, retriever, service.extractive, squad=fit_with
+            )
+        except ValueError as exc:  # too few questions of a kind in the fit half
+            report["fit"] = {"error": str(exc)}
     stem = f"eval-answers-{dataset.name}-{re.sub(r'[^A-Za-z0-9._-]+', '-', answerer).lower()}"
     report["report"] = str(write_reports(report, out_dir, stem))
     return report
