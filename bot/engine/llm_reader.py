@@ -39,6 +39,7 @@ DEFAULT_MAX_ANSWER_TOKENS = 48  # a short answer and a marker; caps a runaway re
 MAX_PHRASE_WORDS = 40
 MAX_REPLY_CHARS = 400  # a short answer and a marker never need more
 STRONG_READER_SUPPORT = 0.6  # the reader overrules a model refusal only above this
+RELEVANT_RATIO = 0.3  # a model's evidence sentence must score this share of the reader's best
 _MARKERS = re.compile(r"\[(\d+)\]")
 _SPACES = re.compile(r"\s+")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -152,7 +153,7 @@ def locate(
             sentence = span.of(text)
             if looks_like_injection(sentence):
                 continue  # an article talking to the model is never the evidence
-            if wanted and wanted in _norm(sentence):
+            if wanted and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", _norm(sentence)):
                 return n, sentence
             if not phrase_terms:
                 continue
@@ -224,7 +225,7 @@ class LLMReader:
             if callable(close):
                 close()
         model_text = "".join(pieces).strip()
-        return self.decide(question, hits, model_text, reader_result)
+        return self.decide(question, hits, model_text, reader_result, scored)
 
     def decide(
         self,
@@ -232,11 +233,20 @@ class LLMReader:
         hits: Sequence[Hit],
         model_text: str,
         reader_result: ExtractiveResult,
+        scored: Sequence[Candidate] = (),
     ) -> LLMVerdict:
-        """Turn the model's reply into a checked answer, or let the reader or a refusal stand."""
+        """Turn the model's reply into a checked answer, or let the reader or a refusal stand.
+
+        The sentence that states the model's answer must also be one the reader finds about the
+        question (scoring at least ``RELEVANT_RATIO`` of its best sentence): a phrase lifted from
+        an unrelated sentence ("8 years old" from another story) is not an answer.
+        """
         phrase, cited = parse_reply(model_text)
         if phrase is not None and len(phrase.split()) <= MAX_PHRASE_WORDS:
             found = locate(phrase, hits, cited, question)
+            if found is not None and not _relevant(found[1], scored):
+                log.info("model answer %r stands in a sentence off the question", phrase[:80])
+                found = None
             if found is not None:
                 n, sentence = found
                 citation = Citation(n=1, passage=hits[n - 1].passage, quote=sentence)
@@ -265,6 +275,15 @@ class LLMReader:
 
 
 _BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
+
+
+def _relevant(sentence: str, scored: Sequence[Candidate]) -> bool:
+    """True when the reader scores ``sentence`` near its best (or there is no reader score)."""
+    if not scored:
+        return True
+    best = scored[0].probability
+    score = max((c.probability for c in scored if c.sentence == sentence), default=0.0)
+    return score >= RELEVANT_RATIO * best
 
 
 def _show(sentence: str) -> str:

@@ -241,3 +241,22 @@ def test_follow_up_is_rewritten_by_the_model_before_retrieval():
     assert answer.standalone_question == "When did the Saltmarket Harbour Bridge reopen?"
     assert retriever.queries == ["When did the Saltmarket Harbour Bridge reopen?"]
     assert not answer.abstained and "17 October 2026" in answer.citations[0].quote
+
+
+def test_a_phrase_lifted_from_a_sentence_off_the_question_is_not_an_answer(real_embeddings):
+    # "1.3 million" is in a passage, but the sentence is about ferry passengers, not the bridge
+    svc = AnswerService(
+        FixedRetriever([BRIDGE, FERRY]),
+        llm=fake("1.3 million [2]"),
+        fallback=ExtractiveAnswerer(real_embeddings),
+    )
+    answer = svc.answer("How many cable anchorages on the harbour bridge were corroded?")
+    assert "1.3 million" not in answer.text
+
+
+def test_a_short_phrase_matches_whole_words_only():
+    from bot.engine.llm_reader import locate
+
+    hits = FixedRetriever(["They re-evaluate him within the next 24 hours."]).hits
+    assert locate("2", hits, [1], "how many stitches?") is None
+    assert locate("24 hours", hits, [1], "when?") == (1, hits[0].passage.text)
