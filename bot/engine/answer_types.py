@@ -127,11 +127,38 @@ def expected_type(question: str) -> str | None:
         if match:
             found.append((match.start(), order, kind))
     if not found:
-        return None
+        return _keyword_type(question)
     kind = min(found)[2]
     if kind == "quantity" and _asks_money(question):
         return "money"
     return kind
+
+
+_WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+# A search-box query names what it wants instead of asking: "harbour bridge reopening date".
+_KEYWORD_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("date", re.compile(r"\b(?:date|day|year|deadline|schedule)s?\b", re.I)),
+    ("money", re.compile(r"\b(?:cost|price|fee|salary|revenue|budget|fine|valuation|funding|worth)s?\b", re.I)),
+    ("age", re.compile(r"\bage\b", re.I)),
+    ("score", re.compile(r"\b(?:score|scoreline|final result)\b", re.I)),
+    ("percent", re.compile(r"\b(?:percentage|percent|rate)\b", re.I)),
+    ("duration", re.compile(r"\b(?:duration|length|runtime|run time)\b", re.I)),
+    ("distance", re.compile(r"\b(?:distance|height|depth)\b", re.I)),
+    ("place", re.compile(r"\b(?:location|venue|address|whereabouts)\b", re.I)),
+    ("reason", re.compile(r"\b(?:reason|cause|motive)s?\b", re.I)),
+    ("quantity", re.compile(r"\b(?:number|count|total|population|attendance)\b", re.I)),
+)  # fmt: skip
+
+
+def _keyword_type(query: str) -> str | None:
+    """The kind a keyword query names ("... reopening date" -> date); None for a real question."""
+    if _WH_WORD.search(query) or query.rstrip().endswith("?"):
+        return None
+    found = [
+        (m.start(), kind) for kind, pattern in _KEYWORD_TYPES if (m := pattern.search(query))
+    ]
+    # The last named kind is the head of the query: "ferry route launch date" wants a date.
+    return max(found)[1] if found else None
 
 
 def _asks_money(question: str) -> bool:

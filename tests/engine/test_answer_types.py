@@ -26,6 +26,14 @@ from bot.engine.answer_types import best_span, expected_type, find_spans
         ("which company built the tunnel?", "org"),
         ("what colour is the new logo?", "colour"),
         ("what did the mayor promise?", None),
+        # keyword queries, as typed into a search box
+        ("harbour bridge reopening date", "date"),
+        ("library pilot cost", "money"),
+        ("kelpwave ceo age", "age"),
+        ("cup final score", "score"),
+        ("ferry strike reason", "reason"),
+        ("harbour bridge corrosion", None),
+        ("is the date of the vote known?", None),  # a question, not a keyword query
     ],
 )
 def test_expected_type(question, kind):

@@ -50,6 +50,8 @@ def test_cited_answer_with_verbatim_quote(sample_services):
     [
         ("How many passengers can the Aurora carry?", "150 passengers"),
         ("When does the 24-hour library pilot start?", "5 January 2027"),
+        ("harbour bridge reopening date", "17 October 2026"),  # a keyword query
+        ("library pilot cost", "310,000 euros"),
         ("How much money did Kelpwave raise?", "12 million euros"),
     ],
 )
