@@ -70,6 +70,8 @@ FEATURES = (
     "dense_passage_best",  # the sentence is its passage's most question-like one
     "unseen_content",  # share of the question's content words (chat filler aside) found in no
     # retrieved passage: the detail an unanswerable question asks about
+    "asks_reason",  # a why-question: its answer rarely shares the question's words
+    "reason_cue",  # ... and the sentence gives a reason ("because", "due to", "led to")
 )
 # Fitted by ``footnote eval answers --fit`` on a dev slice of SQuAD v1.1 dev (see module doc).
 # The question-level support model reads the scored candidates as a whole.
@@ -91,18 +93,18 @@ SUPPORT_FEATURES = (
 # threshold keeps false refusals on the news fit half at or under 0.05. Figures on the held-out
 # halves are in bench/results/eval-answers-*.md and the README.
 DEFAULT_WEIGHTS: tuple[float, ...] = (
-    0.7373, 0.6623, 0.4516, 0.4520, 2.2574, 0.6644, -0.9493, 0.3628,
-    1.2662, 0.2045, -0.0841, 0.1536, 0.8162, 1.1536, 0.6307, 0.8193,
-    0.7751, 0.4760, -0.0443, -0.2369, 0.6091, 0.5411,
+    0.7314, 0.6769, 0.4515, 0.4269, 2.2828, 0.6623, -0.9256, 0.3440,
+    1.2566, 0.2108, -0.0768, 0.1601, 0.8414, 1.1721, 0.6280, 0.8161,
+    0.7801, 0.4583, -0.0486, -0.2203, 0.6029, 0.5270, -0.5764, 0.1912,
 )  # fmt: skip
-DEFAULT_BIAS = -8.0344
+DEFAULT_BIAS = -8.0769
 DEFAULT_SUPPORT_WEIGHTS: tuple[float, ...] = (
-    0.7212, 1.1380, -0.6189, 1.7134, 0.5017, 2.0100, -0.8698, 1.0659,
-    -0.8626, 1.4163, -0.2556, -0.4303, 2.8275, 0.8605, -1.3889, -4.0091,
-    0.8267, 0.4413, 1.3482, -0.7877, 0.1705, 0.7754, 0.2873, -0.7732,
-    0.8392, 0.7831, -0.2973, 0.4353, 0.2624, -0.0230,
+    0.7143, 1.0754, -0.6426, 1.6894, 0.4381, 2.0059, -0.8823, 1.1912,
+    -0.8258, 1.4003, -0.2763, -0.3510, 2.8789, 0.8920, -1.4267, -3.9405,
+    0.9204, 0.4150, 1.2620, -0.7120, 0.1219, 0.7578, 0.2875, -0.8127,
+    0.7343, 0.7514, -0.3204, 0.4351, 0.3388, -0.0694, 0.9682, -0.3559,
 )  # fmt: skip
-DEFAULT_SUPPORT_BIAS = -5.7605
+DEFAULT_SUPPORT_BIAS = -5.7555
 DEFAULT_THRESHOLD = 0.45  # abstain when the support probability is below this
 DEFAULT_SECOND_RATIO = 0.5  # a 2nd/3rd sentence must score this share of the best
 DEFAULT_GATE_RATIO = 0.5  # a typed sentence must score this share of the best to lead
@@ -270,6 +272,8 @@ class ExtractiveAnswerer:
                 1.0 if kind is not None else 0.0,
                 1.0 if sim >= best_dense[i] else 0.0,
                 unseen_content,
+                1.0 if kind == "reason" else 0.0,
+                1.0 if kind == "reason" and typed else 0.0,
             )
             out.append(Candidate(i, span, sentence, features))
         return out
