@@ -16,6 +16,7 @@ import httpx
 from langchain_chroma import Chroma
 
 from vectorstore.base import META_TITLE, Hit, Passage, Where
+from vectorstore.client import make_client
 from vectorstore.config import StoreSettings
 from vectorstore.embeddings import SentenceTransformerEmbeddings
 from vectorstore.errors import EmbeddingModelMismatch, VectorStoreUnavailable
@@ -38,49 +39,6 @@ CHROMA_MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 records
 # What a Chroma server that died, restarted or hung mid-session raises from ``HttpClient`` calls:
 # httpx's transport errors (ConnectError, ReadTimeout, RemoteProtocolError, ...), not ValueError.
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError, ConnectionError)
-# chromadb's HttpClient waits forever (httpx timeout=None): a hung server would hang the bot's
-# threads and an ingest run with its lock. Bounded, a hang becomes ReadTimeout, mapped above.
-CHROMA_HTTP_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-
-
-def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
-    """The only place that knows the store mode: embedded, in-memory or a Chroma server."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-    try:
-        match settings.mode:
-            case "http":
-                headers = {}
-                if settings.chroma_token is not None:
-                    headers["x-chroma-token"] = settings.chroma_token.get_secret_value()
-                client = chromadb.HttpClient(
-                    host=settings.chroma_host or "127.0.0.1",
-                    port=settings.chroma_port,
-                    ssl=settings.chroma_ssl,
-                    headers=headers or None,
-                    settings=chroma_settings,
-                )
-                _bound_http_timeout(client)
-                return client
-            case "ephemeral":
-                return chromadb.EphemeralClient(settings=chroma_settings)
-            case "persistent":
-                settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-                # Chroma caches embedded clients by path string: resolve it, or two working
-                # directories with the same relative data dir would share one database.
-                return chromadb.PersistentClient(
-                    path=str(settings.chroma_dir.resolve()), settings=chroma_settings
-                )
-    except (ValueError, ConnectionError, OSError) as exc:
-        where = (
-            f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-            if settings.mode == "http"
-            else f"Chroma database in {settings.chroma_dir}"
-        )
-        raise VectorStoreUnavailable(f"cannot open the {where}: {exc}") from exc
-    raise AssertionError(f"unknown store mode {settings.mode}")  # pragma: no cover
 
 
 def unreachable_message(action: str, exc: BaseException) -> str:
@@ -90,15 +48,6 @@ def unreachable_message(action: str, exc: BaseException) -> str:
         f"the article store is unreachable ({action} failed: {type(exc).__name__}: {detail}); "
         "try again when the Chroma server is back"
     )
-
-
-def _bound_http_timeout(client: chromadb.ClientAPI) -> None:
-    """Give chromadb's httpx session a timeout (it has no setting for one; see the constant)."""
-    session = getattr(getattr(client, "_server", None), "_session", None)
-    if isinstance(session, httpx.Client):
-        session.timeout = CHROMA_HTTP_TIMEOUT
-    else:  # pragma: no cover - chromadb changed its internals
-        log.warning("cannot bound Chroma HTTP timeouts: a hung server would block calls")
 
 
 def embedding_input(text: str, metadata: dict[str, Any] | None) -> str:

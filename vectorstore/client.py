@@ -7,10 +7,13 @@ load an embedding model.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import httpx
 
 from vectorstore.base import META_ARTICLE_ID, META_ORIGIN
 from vectorstore.config import StoreSettings
@@ -19,9 +22,16 @@ from vectorstore.errors import VectorStoreUnavailable
 if TYPE_CHECKING:
     import chromadb
 
+log = logging.getLogger(__name__)
+
 META_EMBEDDING_MODEL = "footnote:embedding_model"
 META_EMBEDDING_DIM = "footnote:embedding_dim"
 CHROMA_DB_FILE = "chroma.sqlite3"  # what an embedded Chroma writes first; absent = no store
+
+# chromadb's HttpClient waits forever (httpx timeout=None): a hung server would hang the bot's
+# threads and an ingest run with its lock. Bounded, a hang becomes ReadTimeout, which
+# vectorstore.chroma maps to VectorStoreUnavailable.
+CHROMA_HTTP_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
 
 def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
@@ -36,13 +46,15 @@ def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
                 headers = {}
                 if settings.chroma_token is not None:
                     headers["x-chroma-token"] = settings.chroma_token.get_secret_value()
-                return chromadb.HttpClient(
+                client = chromadb.HttpClient(
                     host=settings.chroma_host or "127.0.0.1",
                     port=settings.chroma_port,
                     ssl=settings.chroma_ssl,
                     headers=headers or None,
                     settings=chroma_settings,
                 )
+                _bound_http_timeout(client)
+                return client
             case "ephemeral":
                 return chromadb.EphemeralClient(settings=chroma_settings)
             case "persistent":
@@ -60,6 +72,15 @@ def make_client(settings: StoreSettings) -> chromadb.ClientAPI:
         )
         raise VectorStoreUnavailable(f"cannot open the {where}: {exc}") from exc
     raise AssertionError(f"unknown store mode {settings.mode}")  # pragma: no cover
+
+
+def _bound_http_timeout(client: chromadb.ClientAPI) -> None:
+    """Give chromadb's httpx session a timeout (it has no setting for one; see the constant)."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = CHROMA_HTTP_TIMEOUT
+    else:  # pragma: no cover - chromadb changed its internals
+        log.warning("cannot bound Chroma HTTP timeouts: a hung server would block calls")
 
 
 def _read_errors() -> tuple[type[Exception], ...]:

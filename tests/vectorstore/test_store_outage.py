@@ -118,9 +118,9 @@ def test_a_hung_server_times_out_and_is_unavailable_then_recovers(
 
     import httpx
 
-    import vectorstore.chroma
+    import vectorstore.client
 
-    monkeypatch.setattr(vectorstore.chroma, "CHROMA_HTTP_TIMEOUT", httpx.Timeout(1.0))
+    monkeypatch.setattr(vectorstore.client, "CHROMA_HTTP_TIMEOUT", httpx.Timeout(1.0))
     store = ChromaArticleStore.from_settings(server_settings, real_embeddings)
     store.as_langchain().add_documents(_docs()[0], ids=_docs()[1])
     assert restartable_chroma_server.proc is not None
