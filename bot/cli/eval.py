@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from pathlib import Path
 
@@ -16,10 +15,6 @@ from vectorstore.errors import ConfigError, FootnoteError
 log = logging.getLogger(__name__)
 
 DEFAULT_EVAL_LIMIT = 300
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "dataset"
 
 
 @click.command(name="retrieval")
@@ -85,25 +80,16 @@ def eval_retrieval(
         load_dataset,
         write_report,
     )
-    from ingest.pipeline import run_ingest
-    from vectorstore.chroma import ChromaArticleStore
+    from bot.evaluation.scratch import scratch_store, slug
 
     settings = load_settings()
-    name = _slug(dataset_dir.resolve().name)
-    scratch = settings.data_dir / "eval" / name / "retrieval"
-    scoped = settings.model_copy(update={"data_dir": scratch, "collection": f"eval-{name}"[:512]})
+    name = slug(dataset_dir.resolve().name)
     try:
         dataset = load_dataset(dataset_dir, split)
-        store = ChromaArticleStore.from_settings(scoped)
-        started = time.perf_counter()
-        report = run_ingest(
-            [str(dataset.corpus_path)], scoped, store=store, show_progress=not as_json
+        store, scratch = scratch_store(
+            settings, name, [str(dataset.corpus_path)], show_progress=not as_json
         )
-        ingest_seconds = time.perf_counter() - started
-        log.info("scratch store ready in %.1fs: %s", ingest_seconds, report)
         passages = store.count()
-        if passages == 0:
-            raise click.ClickException(f"nothing was ingested from {dataset.corpus_path}")
         retriever = HybridRetriever(store, data_dir=scratch)
         total = min(limit or len(dataset.questions), len(dataset.questions))
         click.echo(f"evaluating {total} {split} questions over {passages} passages...", err=True)

@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.engine.models import Answer, SearchFilters
 from bot.engine.text import split_sentences
+from bot.evaluation.scratch import slug
 from vectorstore.base import Hit, Passage
-from vectorstore.errors import FootnoteError
 
 if TYPE_CHECKING:
     from bot.config import BotSettings
     from bot.engine.extractive import Candidate, ExtractiveAnswerer
     from bot.engine.models import Retriever
-    from vectorstore.base import ArticleStore
+    from vectorstore.chroma import ChromaArticleStore
 
 log = logging.getLogger(__name__)
 
@@ -463,30 +463,11 @@ def fit_extractive(
 # --- the command -----------------------------------------------------------------------------
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "answerer"
+def scratch_store(settings: BotSettings, dataset: Path) -> tuple[ChromaArticleStore, Path]:
+    """A SQuAD-style set's ``corpus.jsonl`` in its scratch store (``bot.evaluation.scratch``)."""
+    from bot.evaluation.scratch import scratch_store as ingest_scratch
 
-
-def scratch_store(settings: BotSettings, dataset: Path) -> tuple[ArticleStore, Path]:
-    """The dataset's corpus ingested into a scratch store, shared with ``footnote eval retrieval``.
-
-    Same place and collection as ``bot.cli.search.eval_retrieval`` (``<data dir>/eval/<name>/
-    retrieval``), so whichever eval runs first ingests it and the other reuses it (the ingest is
-    incremental: a re-run only checks hashes). The real corpus is not touched.
-    """
-    from ingest.pipeline import run_ingest
-    from vectorstore.chroma import ChromaArticleStore
-
-    name = _slug(dataset.resolve().name)
-    root = settings.data_dir / "eval" / name / "retrieval"
-    scoped = settings.model_copy(update={"data_dir": root, "collection": f"eval-{name}"[:512]})
-    store = ChromaArticleStore.from_settings(scoped)
-    started = time.perf_counter()
-    report = run_ingest([str(dataset / "corpus.jsonl")], scoped, store=store)
-    log.info("scratch store ready in %.1fs: %s", time.perf_counter() - started, report)
-    if store.count() == 0:
-        raise FootnoteError(f"nothing was ingested from {dataset / 'corpus.jsonl'}")
-    return store, root
+    return ingest_scratch(settings, dataset.resolve().name, [str(dataset / "corpus.jsonl")])
 
 
 def run_eval(
@@ -510,7 +491,7 @@ def run_eval(
     llm = make_chat_model(settings)
     store, root = scratch_store(settings, dataset)
     retriever = HybridRetriever(store, data_dir=root)
-    extractive = ExtractiveAnswerer(store.embeddings)  # type: ignore[attr-defined]
+    extractive = ExtractiveAnswerer(store.embeddings)
     answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
 
     def answer_with(question: str, ret: Retriever) -> Answer:
@@ -549,7 +530,7 @@ def run_eval(
         else:
             report["fit"] = asdict(result)
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{_slug(dataset.name)}-{_slug(answerer)}"
+    name = f"{slug(dataset.name)}-{slug(answerer)}"
     report["retrieval"] = retrieval_on_same_questions(
         retriever, dataset, {q.id for q in questions}, out_dir, stem=f"eval-answers-{name}-hits"
     )
@@ -607,7 +588,7 @@ def markdown_report(report: dict[str, Any]) -> str:
     if retrieval:
         from bot.evaluation.retrieval import format_table
 
-        stem = f"eval-answers-{_slug(Path(report['dataset']).name)}-{_slug(report['answerer'])}"
+        stem = f"eval-answers-{slug(Path(report['dataset']).name)}-{slug(report['answerer'])}"
         lines += [
             "",
             "## Retrieval on the same questions",

@@ -28,6 +28,7 @@ from typing import Any
 
 from bot.engine.models import Answer, Turn
 from bot.evaluation.retrieval import DatasetError, read_jsonl
+from bot.evaluation.scratch import scratch_store, slug
 from vectorstore.base import Hit
 
 log = logging.getLogger(__name__)
@@ -630,27 +631,6 @@ def write_reports(report: dict[str, Any], out_dir: Path, stem: str) -> Path:
 # --- the command ---------------------------------------------------------------------------------
 
 
-def scratch_store(settings: Any, name: str, sources: Sequence[str]) -> tuple[Any, Path]:
-    """``sources`` ingested into a scratch store under ``<data dir>/eval/<name>/retrieval``.
-
-    Shared by ``eval retrieval`` and ``eval answers`` (whichever runs first ingests; the other
-    reuses it, incrementally); the real corpus is not touched.
-    """
-    from ingest.pipeline import run_ingest
-    from vectorstore.chroma import ChromaArticleStore
-
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "dataset"
-    root = settings.data_dir / "eval" / slug / "retrieval"
-    scoped = settings.model_copy(update={"data_dir": root, "collection": f"eval-{slug}"[:512]})
-    store = ChromaArticleStore.from_settings(scoped)
-    started = time.perf_counter()
-    report = run_ingest(list(sources), scoped, store=store)
-    log.info("scratch store ready in %.1fs: %s", time.perf_counter() - started, report)
-    if store.count() == 0:
-        raise DatasetError(f"nothing was ingested from {', '.join(sources)}")
-    return store, root
-
-
 def streamed_answer(service: Any, question: str, history: Sequence[Turn]) -> Answer:
     """Answer as the bot does (streaming); the time to the first text goes in ``extra``."""
     started = time.perf_counter()
@@ -770,7 +750,7 @@ def run_news_eval(
             )
         except ValueError as exc:  # too few questions of a kind in the fit half
             report["fit"] = {"error": str(exc)}
-    stem = f"eval-answers-{dataset.name}-{re.sub(r'[^A-Za-z0-9._-]+', '-', answerer).lower()}"
+    stem = f"eval-answers-{slug(dataset.name)}-{slug(answerer)}"
     report["report"] = str(write_reports(report, out_dir, stem))
     return report
 
