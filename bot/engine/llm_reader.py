@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROMPT_SENTENCES = 5
+DEFAULT_PROMPT_SENTENCES = 4
 DEFAULT_MAX_ANSWER_TOKENS = 48  # a short answer and a marker; caps a runaway reply
 MAX_PHRASE_WORDS = 40
 MAX_REPLY_CHARS = 400  # a short answer and a marker never need more
