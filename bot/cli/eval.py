@@ -17,6 +17,14 @@ log = logging.getLogger(__name__)
 DEFAULT_EVAL_LIMIT = 300
 
 
+# A realistic set (questions.jsonl) names its corpus; both eval commands accept another.
+CORPUS_OPTION = click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A realistic set's corpus folder (default: its corpus/ or ../article-extraction/html/).",
+)
+
+
 @click.command(name="retrieval")
 @click.option(
     "--dataset",
@@ -26,11 +34,7 @@ DEFAULT_EVAL_LIMIT = 300
     help="A SQuAD-style folder (corpus.jsonl, queries.<split>.jsonl) or a realistic set "
     "(questions.jsonl, e.g. ../shared/eval/news-dev).",
 )
-@click.option(
-    "--corpus",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A realistic set's corpus folder (default: its corpus/ or ../article-extraction/html/).",
-)
+@CORPUS_OPTION
 @click.option("--split", default="dev", show_default=True, help="Which queries.<split>.jsonl.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N questions.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
@@ -146,11 +150,7 @@ def eval_retrieval(
     help="A SQuAD-style folder (e.g. ../shared/eval/squad-v1.1-dev) or a realistic set with "
     "questions.jsonl (e.g. ../shared/eval/news-dev).",
 )
-@click.option(
-    "--corpus",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A realistic set's corpus folder (default: its corpus/ or ../article-extraction/html/).",
-)
+@CORPUS_OPTION
 @click.option(
     "--limit",
     type=click.IntRange(min=1),

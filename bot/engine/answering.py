@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.engine.decompose import split_question
 from bot.engine.errors import QuestionRejected
-from bot.engine.extractive import ExtractiveAnswerer
+from bot.engine.extractive import ExtractiveAnswerer, ExtractiveResult
 from bot.engine.followup import rewrite_question
 from bot.engine.llm import model_name
-from bot.engine.llm_reader import LLMReader
+from bot.engine.llm_reader import LLMReader, LLMVerdict
 from bot.engine.models import Answer, AnswerDelta, Citation, SearchFilters, Turn
 from bot.engine.prompts import (
     ABSTENTION_WITH_SOURCES,
@@ -283,20 +283,34 @@ class AnswerService:
     ) -> Answer:
         result = self._extractive.compose(standalone, hits, avoid=avoid)
         extra: dict[str, object] = {"support": round(result.support, 4)}
-        if result.short_answer:
-            extra["short_answer"] = result.short_answer
-        if result.abstained:
-            return self._abstention(
-                asked, standalone, hits, ExtractiveAnswerer.name, notice=notice, **extra
-            )
+        return self._from_reading(
+            result, asked, standalone, hits, EXTRACTIVE_NAME, notice=notice, extra=extra
+        )
+
+    def _from_reading(
+        self,
+        reading: ExtractiveResult | LLMVerdict,
+        asked: str,
+        standalone: str,
+        hits: Sequence[Hit],
+        answerer: str,
+        *,
+        notice: str | None = None,
+        extra: dict[str, object],
+    ) -> Answer:
+        """The ``Answer`` for a reading (the reader's or the LLM path's), or the abstention."""
+        if reading.short_answer:
+            extra["short_answer"] = reading.short_answer
+        if reading.abstained:
+            return self._abstention(asked, standalone, hits, answerer, notice=notice, **extra)
         return Answer(
             question=asked,
             standalone_question=standalone,
-            text=result.text,
+            text=reading.text,
             abstained=False,
-            citations=result.citations,
+            citations=reading.citations,
             sources=tuple(hits),
-            answerer=ExtractiveAnswerer.name,
+            answerer=answerer,
             notice=notice,
             extra=extra,
         )
@@ -387,17 +401,4 @@ class AnswerService:
             return None
         log.debug("model reply: %s (decision %s)", verdict.model_text, verdict.decision)
         extra: dict[str, object] = {"model_text": verdict.model_text, "decision": verdict.decision}
-        if verdict.abstained:
-            return self._abstention(asked, standalone, hits, self.answerer_name, **extra)
-        if verdict.short_answer:
-            extra["short_answer"] = verdict.short_answer
-        return Answer(
-            question=asked,
-            standalone_question=standalone,
-            text=verdict.text,
-            abstained=False,
-            citations=verdict.citations,
-            sources=tuple(hits),
-            answerer=self.answerer_name,
-            extra=extra,
-        )
+        return self._from_reading(verdict, asked, standalone, hits, self.answerer_name, extra=extra)
