@@ -49,7 +49,10 @@ _MONTH = (
 )
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _DATE = re.compile(
-    rf"\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s\d{{4}})?"
+    # A weekday with its date is one date ("Saturday 17 October 2026"), not two.
+    rf"\b(?:on\s)?{_WEEKDAY},?\s(?:\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?{_MONTH}|{_MONTH}\s\d{{1,2}}"
+    rf"(?:st|nd|rd|th)?)(?:,?\s\d{{4}})?"
+    rf"|\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s\d{{4}})?"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?{_MONTH}(?:,?\s\d{{4}})?"
     rf"|\b{_MONTH}\s\d{{4}}"
     rf"|\b(?:early|mid|late)?-?{_MONTH}\b"

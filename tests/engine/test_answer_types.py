@@ -50,6 +50,11 @@ def test_expected_type(question, kind):
         ),
         ("how old is the mayor", "The 61-year-old mayor cut the ribbon.", "61-year-old"),
         ("when does the market reopen?", "The market reopens on March 3, 2027.", "March 3, 2027"),
+        (
+            "when did the pier reopen?",
+            "The pier reopened at 6:00 on Saturday 17 October 2026, after two years.",
+            "on Saturday 17 October 2026",
+        ),
         ("final score?", "Harbour Town won 3-1 at home.", "3-1"),
         (
             "why was the bridge closed?",
