@@ -32,6 +32,7 @@ from bot.engine.answer_types import best_span, expected_type, find_spans
         ("kelpwave ceo age", "age"),
         ("cup final score", "score"),
         ("ferry strike reason", "reason"),
+        ("aurora ferry capacity", "quantity"),
         ("harbour bridge corrosion", None),
         ("is the date of the vote known?", None),  # a question, not a keyword query
     ],

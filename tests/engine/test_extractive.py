@@ -85,3 +85,47 @@ def test_follow_up_is_rewritten_with_history(sample_services):
     assert "bridge" in answer.standalone_question.lower()
     assert not answer.abstained, answer.text
     assert "17 October 2026" in answer.text
+
+
+SNIPPETS = [
+    (
+        "Harbour bridge to reopen Oct. 17 - Marrowick Courier",
+        "The Saltmarket bridge will reopen to traffic on Oct. 17 after a 20-month closure ... "
+        "Read more",
+    ),
+    (
+        "Bridge repair overran",
+        "Repairs cost €40 million, up from an estimate of €31m, officials said. Steel ...",
+    ),
+    (
+        "Ferry Aurora enters service",
+        "Skerryline's ferry Aurora, which carries up to 150 passengers, began service...",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "short"),
+    [
+        ("harbour bridge reopening date", "Oct. 17"),
+        ("bridge repair cost", "€40 million"),
+        ("aurora ferry capacity", "up to 150 passengers"),
+        ("who designed the bridge lights", None),  # no snippet says: abstain
+    ],
+)
+def test_keyword_queries_over_short_noisy_snippets(real_embeddings, query, short):
+    from vectorstore.base import Hit, Passage
+
+    hits = [
+        Hit(
+            Passage(id=f"s{i}:0", article_id=f"s{i}", index=0, text=text, title=title),
+            1.0 / (i + 1),
+        )
+        for i, (title, text) in enumerate(SNIPPETS)
+    ]
+    result = ExtractiveAnswerer(real_embeddings).compose(query, hits)
+    if short is None:
+        assert result.abstained
+    else:
+        assert not result.abstained and result.short_answer == short
+        assert result.text.startswith(f"{short} — “")
