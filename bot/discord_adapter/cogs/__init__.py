@@ -201,7 +201,16 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
 
 
 class FootnoteCog(commands.Cog):
-    """Base cog: turns app-command errors into short private replies."""
+    """Base cog: holds the collaborators and turns app-command errors into short private replies."""
+
+    _deps: BotDeps | None = None
+
+    @property
+    def deps(self) -> BotDeps:
+        """The collaborators (absent only in a commands-only bot used to sync definitions)."""
+        if self._deps is None:
+            raise RuntimeError("this bot was built to sync command definitions only")
+        return self._deps
 
     async def cog_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

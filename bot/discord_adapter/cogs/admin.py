@@ -195,13 +195,6 @@ class AdminCog(FootnoteCog, name="Admin"):
         self.progress_interval = progress_interval or max(options.stream_edit_interval, 1.0)
         self._schedule: tasks.Loop | None = None
 
-    @property
-    def deps(self) -> BotDeps:
-        """The collaborators (absent only in a commands-only bot used to sync definitions)."""
-        if self._deps is None:
-            raise RuntimeError("this bot was built to sync command definitions only")
-        return self._deps
-
     async def cog_load(self) -> None:
         """Start the scheduled re-ingestion when ``FOOTNOTE_INGEST_EVERY`` is set."""
         if self.options.ingest_every and self._deps is not None:

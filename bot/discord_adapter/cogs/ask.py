@@ -236,13 +236,6 @@ class AskCog(FootnoteCog, name="Ask"):
         self.limiter = RateLimiter(options.rate_limit_questions, options.rate_limit_seconds)
         self.clock = clock
 
-    @property
-    def deps(self) -> BotDeps:
-        """The collaborators (absent only in a commands-only bot used to sync definitions)."""
-        if self._deps is None:
-            raise RuntimeError("this bot was built to sync command definitions only")
-        return self._deps
-
     # -- /ask ---------------------------------------------------------------------------------
 
     @app_commands.command(name="ask")

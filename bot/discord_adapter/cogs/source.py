@@ -63,13 +63,6 @@ class SourceCog(FootnoteCog, name="Source"):
         self.options = options
         self.workers = workers or workers_for(options)
 
-    @property
-    def deps(self) -> BotDeps:
-        """The collaborators (absent only in a commands-only bot used to sync definitions)."""
-        if self._deps is None:
-            raise RuntimeError("this bot was built to sync command definitions only")
-        return self._deps
-
     @app_commands.command(name="source")
     @app_commands.guild_only()
     @in_guild
