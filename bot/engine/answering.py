@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Generator, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from bot.engine.decompose import split_question
 from bot.engine.errors import QuestionRejected
@@ -70,25 +70,6 @@ def _merge(part_hits: Sequence[Sequence[Hit]]) -> list[Hit]:
             if rank < len(own):
                 merged.setdefault(own[rank].passage.id, own[rank])
     return list(merged.values())
-
-
-class PartReading(Protocol):
-    """What answering one part needs of a reading (``ExtractiveResult`` or ``LLMVerdict``)."""
-
-    @property
-    def text(self) -> str:
-        """The answer text with ``[n]`` markers (empty on abstention)."""
-        ...
-
-    @property
-    def citations(self) -> tuple[Citation, ...]:
-        """Its checked citations, numbered from 1."""
-        ...
-
-    @property
-    def abstained(self) -> bool:
-        """True when this part is not answered."""
-        ...
 
 
 class AnswerService:
@@ -315,7 +296,9 @@ class AnswerService:
             extra=extra,
         )
 
-    def _read_part(self, part: str, own: Sequence[Hit], *, use_llm: bool) -> PartReading:
+    def _read_part(
+        self, part: str, own: Sequence[Hit], *, use_llm: bool
+    ) -> ExtractiveResult | LLMVerdict:
         """One part of a question read by the model (checked) or the reader."""
         if use_llm and self._llm_reader is not None:
             try:
@@ -347,7 +330,7 @@ class AnswerService:
         support = []
         for part, own in zip(parts, part_hits, strict=True):
             result = self._read_part(part, own, use_llm=use_llm)
-            support.append(round(getattr(result, "support", 0.0), 4))
+            support.append(round(getattr(result, "support", 0.0), 4))  # LLM verdicts have none
             if result.abstained:
                 missing.append(part)
                 continue

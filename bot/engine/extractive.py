@@ -31,6 +31,7 @@ from bot.engine.text import (
     idf_weights,
     looks_like_injection,
     question_terms,
+    shown_quote,
     split_sentences,
     stem,
     terms,
@@ -109,7 +110,6 @@ DEFAULT_THRESHOLD = 0.45  # abstain when the support probability is below this
 DEFAULT_SECOND_RATIO = 0.5  # a 2nd/3rd sentence must score this share of the best
 DEFAULT_GATE_RATIO = 0.5  # a typed sentence must score this share of the best to lead
 _TYPE_FOUND = FEATURES.index("type_found")
-_BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
 
 _MONEY_TERMS = frozenset(stem(w) for w in MONEY_WORDS)
@@ -434,9 +434,7 @@ class ExtractiveAnswerer:
                         quote=cand.sentence,
                     )
                 )
-            # An article's own footnote marks ("[2]") would read as our citations: shown as (2).
-            shown = _BRACKETED_NUMBER.sub(r"(\1)", cand.sentence)
-            quoted = f"“{shown}” [{numbers[cand.hit_index]}]"
+            quoted = f"“{shown_quote(cand.sentence)}” [{numbers[cand.hit_index]}]"
             if position == 0:
                 short = best_span(kind, cand.sentence, core, focus)
                 if short is not None and short.text.strip() != cand.sentence.strip():

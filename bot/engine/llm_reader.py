@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from bot.engine.models import AnswerDelta, Citation
 from bot.engine.prompts import NOT_FOUND_SENTINEL, SHORT_ANSWER_RULES, says_not_found
-from bot.engine.text import looks_like_injection, split_sentences, terms
+from bot.engine.text import looks_like_injection, shown_quote, split_sentences, terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -250,9 +250,9 @@ class LLMReader:
             if found is not None:
                 n, sentence = found
                 citation = Citation(n=1, passage=hits[n - 1].passage, quote=sentence)
-                text = f"{phrase} — “{_show(sentence)}” [1]"
+                text = f"{phrase} — “{shown_quote(sentence)}” [1]"
                 if _norm(phrase) == _norm(sentence):
-                    text = f"“{_show(sentence)}” [1]"
+                    text = f"“{shown_quote(sentence)}” [1]"
                 return LLMVerdict(text, (citation,), False, phrase, "model", model_text)
             log.info("model answer %r is stated by no shown passage", phrase[:80])
             if not reader_result.abstained and reader_result.short_answer:
@@ -274,9 +274,6 @@ class LLMReader:
         )
 
 
-_BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
-
-
 def _relevant(sentence: str, scored: Sequence[Candidate]) -> bool:
     """True when the reader scores ``sentence`` near its best (or there is no reader score)."""
     if not scored:
@@ -284,8 +281,3 @@ def _relevant(sentence: str, scored: Sequence[Candidate]) -> bool:
     best = scored[0].probability
     score = max((c.probability for c in scored if c.sentence == sentence), default=0.0)
     return score >= RELEVANT_RATIO * best
-
-
-def _show(sentence: str) -> str:
-    """A quoted sentence as shown: an article's own "[2]" reads as (2), not as our citation."""
-    return _BRACKETED_NUMBER.sub(r"(\1)", sentence)

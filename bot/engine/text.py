@@ -21,6 +21,7 @@ __all__ = [
     "idf_weights",
     "looks_like_injection",
     "question_terms",
+    "shown_quote",
     "split_sentences",
     "stem",
     "terms",
@@ -182,8 +183,14 @@ _INJECTION = re.compile(
 )
 
 
+_BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
+
+
+def shown_quote(sentence: str) -> str:
+    """A quote as shown: an article's own footnote "[2]" reads as (2), not as our citation."""
+    return _BRACKETED_NUMBER.sub(r"(\1)", sentence)
+
+
 def looks_like_injection(sentence: str) -> bool:
     """True for a sentence that addresses the model (prompt injection) rather than the reader."""
     return bool(_INJECTION.search(sentence))
-
-
