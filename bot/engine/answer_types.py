@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from bot.engine.text import STOPWORDS, stem, words
-from bot.engine.wordlists import DATE_WORDS, MONEY_WORDS, NUMBER_WORDS
+from bot.engine.wordlists import DATE_WORDS, DEMONYMS, MONEY_WORDS, NUMBER_WORDS
 
 _MONEY_STEMS = frozenset(stem(w) for w in MONEY_WORDS) | {"fork", "shell", "cough", "dish"}
 _SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k|b|tn)\b"
@@ -91,7 +91,15 @@ _COLOUR = re.compile(
     r"bronze|copper|navy|tan|burgundy)\b",
     re.I,
 )
-_PLACE_PREP = re.compile(r"\b(?:in|at|near|from|outside|inside|to|into|across)\s+(?:the\s+)?$", re.I)
+# A news dateline opens an article: "WASHINGTON —", "SAN FRANCISCO (AP) —", "MADRID, Spain —".
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'’-]{2,}(?:,\s*[A-Z][\w .]*)?\s*(?:\([A-Za-z .]+\)\s*)?(?:[—–-]{1,2}|:)\s"
+)
+# "Oscar-winning", "Washington-based": a name turned into an adjective.
+_NAME_AS_MODIFIER = re.compile(r"[-–][a-z]+$")
+_PLACE_PREP = re.compile(
+    r"\b(?:in|at|near|from|outside|inside|to|into|across)\s+(?:the\s+)?$", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +112,8 @@ class Phrase:
 
 
 _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # Several things at once: "which 5 companies", "who's on the panel", "what guns did they find".
+    ("list", re.compile(r"\b(?:what|which|name(?: the)?) (?:\d+|three|four|five|six|seven|eight|nine|ten|all(?: the)?) \w+|\bwho(?:'s|’s| is| are| was| were)? (?:on|in) the (?:\w+ ){0,3}(?:panel|team|cast|line-?up|board|shortlist|list|squad|committee)\b|\b(?:what|which) (?:\w+ )?\w+[^s\W]s (?:did|do|does|are|were|have|has|will|would|can)\b", re.I)),
     ("age", re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.I)),
     ("percent", re.compile(r"\b(?:what|which|how much) (?:%|percent|percentage|share)\b|%", re.I)),
     ("score", re.compile(r"\b(?:final )?score\b|\bstat ?line\b|\bresult of the (?:game|match)\b", re.I)),
@@ -157,9 +167,7 @@ def _keyword_type(query: str) -> str | None:
     """The kind a keyword query names ("... reopening date" -> date); None for a real question."""
     if _WH_WORD.search(query) or query.rstrip().endswith("?"):
         return None
-    found = [
-        (m.start(), kind) for kind, pattern in _KEYWORD_TYPES if (m := pattern.search(query))
-    ]
+    found = [(m.start(), kind) for kind, pattern in _KEYWORD_TYPES if (m := pattern.search(query))]
     # The last named kind is the head of the query: "ferry route launch date" wants a date.
     return max(found)[1] if found else None
 
@@ -185,11 +193,20 @@ def _matches(pattern: re.Pattern[str], sentence: str) -> list[Phrase]:
 
 
 def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
-    """Capitalised word runs, minus a sentence-initial common word and the question's own names."""
+    """Capitalised word runs, minus a sentence-initial common word and the question's own names.
+
+    A dateline ("WASHINGTON —"), a name used as a modifier ("Oscar-winning") and a nationality
+    ("Spanish striker") are capitalised but name nobody and nothing.
+    """
     out = []
+    dateline = _DATELINE.match(sentence)
     for m in _CAPITALISED.finditer(sentence):
         text = m.group().rstrip(".,'’")
-        if not text:
+        if not text or (dateline and m.start() < dateline.end()):
+            continue
+        if _NAME_AS_MODIFIER.search(text):
+            continue
+        if len(words(text)) == 1 and text.lower() in DEMONYMS:
             continue
         first = words(text)[:1]
         if m.start() == 0 and first and first[0].lower() in STOPWORDS | DATE_WORDS:
@@ -213,7 +230,7 @@ def _reason(sentence: str) -> list[Phrase]:
             end = m.start()
         else:
             start, end = m.start(), len(sentence)
-        text = sentence[start:end].strip(" ,;:.\"“”")
+        text = sentence[start:end].strip(' ,;:."“”')
         if len(words(text)) >= 3:
             out.append(Phrase(start, start + len(text), text))
     return out
@@ -258,6 +275,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         ]
     elif kind == "reason":
         return _reason(sentence)
+    elif kind == "list":
+        found = _enumerations(sentence)
     elif kind == "colour":
         found = _matches(_COLOUR, sentence)
     elif kind == "place":
@@ -298,6 +317,9 @@ def best_span(
     spans = find_spans(kind, sentence, question)
     if not spans:
         return None
+    if kind == "person":
+        # "who" is more often a person's name than a company's or a place's.
+        spans = [p for p in spans if _person_like(p.text)] or spans
     if len(spans) == 1 or not focus:
         return spans[0]
     positions = [
@@ -310,3 +332,72 @@ def best_span(
         return min(min(abs(p.start - x), abs(p.end - x)) for x in positions)
 
     return min(spans, key=distance)
+
+
+_ORG_WORDS = re.compile(
+    r"\b(?:Inc|Corp|Co|Ltd|LLC|Group|Company|University|College|Institute|Association|Council|"
+    r"Department|Ministry|Agency|Bank|Party|Club|Committee|Commission|Court|Police|News|Times|"
+    r"Post|Foundation|Records|Studios?|Airlines?|Motors?|Show|Festival|Park|Street|Hotel)\b"
+)
+
+
+def _person_like(text: str) -> bool:
+    """Two to four capitalised words, not all capitals, no company or place word: a name."""
+    tokens = words(text)
+    if not 2 <= len(tokens) <= 4 or _ORG_WORDS.search(text):
+        return False
+    return all(t[:1].isupper() and not (len(t) > 1 and t.isupper()) for t in tokens)
+
+
+# Three or more items: "SpaceX, Blue Origin, Sierra Nevada Corp. and Ceres Robotics". Items are
+# short; the last one stops before a preposition or a relative clause.
+_ITEM = r"[\w$€£.'’&-]+(?:\s+[\w$€£.'’&-]+){0,4}"
+_LAST_ITEM = (
+    r"[\w$€£.'’&-]+(?:\s+(?!(?:at|in|on|to|for|from|with|by|who|which|that|as|after|before|"
+    r"during|while|when)\b)[\w$€£.'’&-]+){0,3}"
+)
+_ENUMERATION = re.compile(rf"{_ITEM}(?:,\s+{_ITEM})+,?\s+(?:and|or)\s+{_LAST_ITEM}")
+
+
+def _enumerations(sentence: str) -> list[Phrase]:
+    """Lists of three or more items, trimmed to the items themselves.
+
+    The middle items show how long an item is: the first and the last are cut to that length,
+    the first after its last function word ("the selection of SpaceX" -> "SpaceX", "Matt Roberts
+    gave their" -> "Matt Roberts"), so the phrase is the list and nothing around it.
+    """
+    out = []
+    for m in _ENUMERATION.finditer(sentence):
+        joint = list(re.finditer(r",?\s+(?:and|or)\s+", m.group()))[-1]
+        items: list[tuple[int, int]] = []
+        offset = m.start()
+        for part in re.finditer(r"[^,]+", m.group()[: joint.start()]):
+            if part.group().strip():
+                items.append((offset + part.start(), offset + part.end()))
+        items.append((offset + joint.end(), m.end()))
+        if len(items) < 3:
+            continue
+        # The middle items set the length: the first keeps as many words at its end (and none
+        # before its last function word), the last as many at its start.
+        limit = max(len(words(sentence[x:y])) for x, y in items[1:-1])
+        first_start, first_end = items[0]
+        first = list(re.finditer(r"\S+", sentence[first_start:first_end]))[-limit:]
+        while len(first) > 1 and any(w.group().lower() in STOPWORDS for w in first[:-1]):
+            first.pop(0)
+        # A list of names starts at a name ("picked Skerryline, Kelpwave ..." -> "Skerryline").
+        if all(sentence[x:y].strip()[:1].isupper() for x, y in items[1:]):
+            while len(first) > 1 and not first[0].group()[:1].isupper():
+                first.pop(0)
+        first_start += first[0].start()
+        last_start, last_end = items[-1]
+        tail = list(re.finditer(r"\S+", sentence[last_start:last_end]))
+        kept = tail[:limit]
+        # "hundreds of" goes on to "hundreds of rounds"; a dangling function word is dropped.
+        while kept[-1].group().lower() in STOPWORDS and len(kept) < min(len(tail), limit + 2):
+            kept.append(tail[len(kept)])
+        while len(kept) > 1 and kept[-1].group().lower() in STOPWORDS:
+            kept.pop()
+        text = sentence[first_start : last_start + kept[-1].end()].rstrip(" ,.")
+        if text:
+            out.append(Phrase(first_start, first_start + len(text), text))
+    return out

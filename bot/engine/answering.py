@@ -54,7 +54,14 @@ def quoted_before(history: Sequence[Turn]) -> list[str]:
 
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_CITED_QUOTE = re.compile(r"“.*” \[\d+\]$")
 EXTRACTIVE_NAME = ExtractiveAnswerer.name
+
+
+def _quote_of(line: str) -> str:
+    """The quoted, cited part of an answer line (after any short answer that leads it)."""
+    match = _CITED_QUOTE.search(line)
+    return match.group() if match else line
 
 
 def _renumber(text: str, numbers: dict[int, int]) -> str:
@@ -297,9 +304,13 @@ class AnswerService:
         )
 
     def _read_part(
-        self, part: str, own: Sequence[Hit], *, use_llm: bool
+        self, part: str, own: Sequence[Hit], *, use_llm: bool, avoid: Sequence[str] = ()
     ) -> ExtractiveResult | LLMVerdict:
-        """One part of a question read by the model (checked) or the reader."""
+        """One part of a question read by the model (checked) or the reader.
+
+        ``avoid`` holds the sentences earlier parts quoted: a second part asks something else
+        ("... did he keep it?"), so the reader prefers a sentence not shown yet.
+        """
         if use_llm and self._llm_reader is not None:
             try:
                 generation = self._llm_reader.read(part, own, streaming=False)
@@ -309,7 +320,7 @@ class AnswerService:
                 return stop.value
             except Exception:  # noqa: BLE001 - provider errors vary; the reader takes over
                 log.warning("LLM failed on a question part; reading it extractively", exc_info=True)
-        return self._extractive.compose(part, own)
+        return self._extractive.compose(part, own, avoid=avoid)
 
     def _answer_parts(
         self,
@@ -328,17 +339,26 @@ class AnswerService:
         citations: dict[int, Citation] = {}
         missing: list[str] = []
         support = []
+        shown: list[str] = []
         for part, own in zip(parts, part_hits, strict=True):
-            result = self._read_part(part, own, use_llm=use_llm)
+            result = self._read_part(part, own, use_llm=use_llm, avoid=shown)
             support.append(round(getattr(result, "support", 0.0), 4))  # LLM verdicts have none
             if result.abstained:
                 missing.append(part)
                 continue
+            shown += [c.quote for c in result.citations]
             local = {c.n: number_of[c.passage.id] for c in result.citations}
-            texts.append(_renumber(result.text, local))
+            # A quote an earlier part already shows is not repeated.
+            lines = [line for line in _renumber(result.text, local).split("\n") if line]
+            fresh = [line for line in lines if not any(_quote_of(line) in t for t in texts)]
+            if not fresh:
+                continue
+            texts.append("\n".join(fresh))
+            cited = {int(m.group(1)) for line in fresh for m in _MARKER.finditer(line)}
             for c in result.citations:
                 n = local[c.n]
-                citations.setdefault(n, Citation(n=n, passage=c.passage, quote=c.quote))
+                if n in cited:
+                    citations.setdefault(n, Citation(n=n, passage=c.passage, quote=c.quote))
         if not texts:
             return self._abstention(
                 asked,

@@ -132,3 +132,25 @@ IRREGULAR_VERBS = {
     "dealt": "deal", "felt": "feel", "kept": "keep", "slept": "sleep", "swept": "sweep",
     "meant": "mean", "lent": "lend", "dug": "dig", "shut": "shut",
 }  # fmt: skip
+
+# Nationality and regional adjectives: "Spanish striker" names no one, so they are not the answer
+# to "who"/"which company". Common ones in English news; a capitalised word ending like these
+# before a lower-case noun is treated the same way by the reader.
+DEMONYMS = frozenset(
+    [
+        "american", "british", "english", "scottish", "welsh", "irish", "french", "german",
+        "spanish", "italian", "portuguese", "dutch", "belgian", "swiss", "austrian", "swedish",
+        "norwegian", "danish", "finnish", "icelandic", "polish", "czech", "slovak", "hungarian",
+        "romanian", "bulgarian", "greek", "turkish", "russian", "ukrainian", "belarusian",
+        "serbian", "croatian", "bosnian", "albanian", "estonian", "latvian", "lithuanian",
+        "chinese", "japanese", "korean", "vietnamese", "thai", "indonesian", "malaysian",
+        "filipino", "indian", "pakistani", "bangladeshi", "afghan", "iranian", "iraqi", "syrian",
+        "israeli", "palestinian", "lebanese", "saudi", "emirati", "qatari", "egyptian",
+        "nigerian", "ghanaian", "kenyan", "ethiopian", "south", "african", "moroccan", "algerian",
+        "tunisian", "libyan", "sudanese", "canadian", "mexican", "brazilian", "argentine",
+        "argentinian", "chilean", "colombian", "peruvian", "venezuelan", "cuban", "australian",
+        "european", "asian", "latin", "arab", "muslim", "christian", "jewish", "catholic",
+        "democratic", "republican", "conservative", "liberal", "federal", "western", "eastern",
+        "northern", "southern", "californian", "texan", "new", "former", "veteran",
+    ]
+)  # fmt: skip

@@ -89,3 +89,62 @@ def test_nearest_phrase_to_the_focus_words_wins():
     question = "how much did the band earn from the tour?"
     span = best_span("money", sentence, question, focus={"band", "earn", "tour"})
     assert span is not None and span.text == "$2 million"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        # a dateline names where the story was filed, not who did it
+        ("OSLO — The ferry operator Skerryline named Ina Berg as captain.", "Ina Berg"),
+        ("PORT ELLEN (AP) — Harbour master Tom Rae closed the quay.", "Tom Rae"),
+        # a name turned adjective, and a nationality, name nobody
+        ("The Oscar-winning designer Lea Moss drew the bridge.", "Lea Moss"),
+        ("Norwegian engineer Per Dahl led the repair.", "Per Dahl"),
+    ],
+)
+def test_who_is_answered_by_a_name_not_by_a_dateline_or_an_adjective(sentence, name):
+    span = best_span("person", sentence, "who did it?")
+    assert span is not None and span.text == name
+
+
+def test_who_prefers_a_persons_name_to_a_company_or_a_capitalised_acronym():
+    sentence = "KELPWAVE said on Monday that Skerryline Ltd had hired Ana Halvorsen."
+    span = best_span("person", sentence, "who did they hire?")
+    assert span is not None and span.text == "Ana Halvorsen"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which 3 firms bid for the ferry contract?",
+        "who's on the harbour board panel these days",
+        "what boats did the council buy?",
+    ],
+)
+def test_questions_asking_for_several_things_want_a_list(question):
+    assert expected_type(question) == "list"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "listed"),
+    [
+        (
+            "In May the council picked Skerryline, Kelpwave Marine, Nordhavn Ferries and "
+            "Ostbay Boats to bid for the contract.",
+            "Skerryline, Kelpwave Marine, Nordhavn Ferries and Ostbay Boats",
+        ),
+        (
+            "Officers found two rifles, a shotgun and hundreds of rounds at the house.",
+            "two rifles, a shotgun and hundreds of rounds",
+        ),
+        (
+            "The board of Ana Berg, Tom Rae and Lea Moss met later.",
+            "Ana Berg, Tom Rae and Lea Moss",
+        ),
+    ],
+)
+def test_a_list_answer_is_the_enumeration_itself(sentence, listed):
+    span = best_span("list", sentence, "which firms were picked?")
+    assert span is not None and span.text == listed
+    assert sentence[span.start : span.end] == span.text
+    assert find_spans("list", "The council picked Skerryline and Kelpwave.", "which firms?") == []

@@ -221,3 +221,23 @@ def test_core_never_imports_discord():
         "assert 'discord' not in sys.modules, 'discord imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_two_part_question_never_shows_the_same_quote_twice(real_embeddings):
+    store = InMemoryArticleStore(real_embeddings)
+    text = (
+        "The harbour bridge repair cost 40 million euros. "
+        "The city paid the loan back to the lender in 2026. It reopened in October."
+    )
+    store.as_langchain().add_documents(
+        [Document(text, metadata={META_ARTICLE_ID: "b", META_INDEX: 0, META_TITLE: "Bridge"})],
+        ids=["b:0"],
+    )
+    answer = service(store).answer(
+        "how much did the harbour bridge repair cost? did the city pay it back?"
+    )
+    assert len(answer.extra["parts"]) == 2
+    assert "40 million euros" in answer.text and "paid the loan back" in answer.text
+    quotes = [line.split("“", 1)[1] for line in answer.text.splitlines() if "“" in line]
+    assert len(quotes) == len(set(quotes)), answer.text
+    assert {c.n for c in answer.citations} == {1}
