@@ -35,18 +35,38 @@ def needs_context(question: str) -> bool:
     return len(_content_words(question)) <= SHORT_QUESTION_TERMS - 1
 
 
+# An answer leads with its short answer: "Noah Hawley — “...” [1]" (Discord may escape it).
+_SHORT_ANSWER = re.compile(r"^(?P<short>[^“\n]{1,80}?) — “")
+
+
+def _last_short_answer(history: Sequence[Turn]) -> str:
+    """The short answer the last reply led with ("" when it had none, or abstained)."""
+    for turn in reversed(history):
+        if turn.role == "assistant":
+            match = _SHORT_ANSWER.match(turn.content.strip())
+            return match.group("short").replace("\\", "") if match else ""
+    return ""
+
+
 def rewrite_heuristic(question: str, history: Sequence[Turn]) -> str:
     """Append the earlier questions' key words to a follow-up that needs them.
 
     ``How much did the harbour bridge repair cost?`` then ``and when was that?`` gives
     ``When was that? (harbour bridge repair cost)``: enough for retrieval and for the extractive
-    answerer's support check, and honest about what was added.
+    answerer's support check, and honest about what was added. The short answer the last reply
+    led with comes first: it is usually what "he", "they" or "that" points at.
     """
     earlier = [t.content for t in history if t.role == "user" and t.content.strip()]
     if not earlier or not needs_context(question):
         return question
     have = {stem(w.lower()) for w in words(question)}
     picked: list[str] = []
+    # "has he directed a film before?" after "Noah Hawley — “...”": the answer is who "he" is.
+    for word in _content_words(_last_short_answer(history)):
+        key = stem(word.lower())
+        if key not in have and len(picked) < MAX_CONTEXT_WORDS:
+            have.add(key)
+            picked.append(word)
     # The last question first; an earlier one too when the last was itself a follow-up.
     sources = earlier[-1:] if not needs_context(earlier[-1]) or len(earlier) < 2 else earlier[-2:]
     for text in reversed(sources):

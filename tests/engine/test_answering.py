@@ -241,3 +241,18 @@ def test_a_two_part_question_never_shows_the_same_quote_twice(real_embeddings):
     quotes = [line.split("“", 1)[1] for line in answer.text.splitlines() if "“" in line]
     assert len(quotes) == len(set(quotes)), answer.text
     assert {c.n for c in answer.citations} == {1}
+
+
+def test_heuristic_rewrite_resolves_a_pronoun_to_the_last_short_answer():
+    history = [
+        Turn("user", "who is going to captain the new ferry?"),
+        Turn("assistant", "Ina Berg — “Skerryline named Ina Berg as captain of the Aurora.” [1]"),
+    ]
+    rewritten = rewrite_heuristic("has she sailed it before?", history)
+    assert rewritten.startswith("Has she sailed it before? (Ina Berg")
+    assert "captain" in rewritten and "ferry" in rewritten
+    # an escaped reply (Markdown in Discord) and a reply without a short answer
+    escaped = [history[0], Turn("assistant", "Ina\\_Berg — “Skerryline named her.” [1]")]
+    assert "(Ina Berg" in rewrite_heuristic("has she sailed it before?", escaped)
+    no_reply = rewrite_heuristic("has she sailed it before?", HISTORY[:1] + [history[0]])
+    assert no_reply == "Has she sailed it before? (going captain new ferry)"
