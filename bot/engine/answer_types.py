@@ -95,6 +95,7 @@ _COLOUR = re.compile(
 _DATELINE = re.compile(
     r"^[A-Z][A-Z .'’-]{2,}(?:,\s*[A-Z][\w .]*)?\s*(?:\([A-Za-z .]+\)\s*)?(?:[—–-]{1,2}|:)\s"
 )
+_POSSESSIVE = re.compile(r"['’]s$")
 # "Oscar-winning", "Washington-based": a name turned into an adjective.
 _NAME_AS_MODIFIER = re.compile(r"[-–][a-z]+$")
 _PLACE_PREP = re.compile(
@@ -201,7 +202,7 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
     out = []
     dateline = _DATELINE.match(sentence)
     for m in _CAPITALISED.finditer(sentence):
-        text = m.group().rstrip(".,'’")
+        text = _POSSESSIVE.sub("", m.group()).rstrip(".,'’")  # "Hawley’s" names Hawley
         if not text or (dateline and m.start() < dateline.end()):
             continue
         if _NAME_AS_MODIFIER.search(text):

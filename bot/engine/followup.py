@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_POSSESSIVE = re.compile(r"['’]s$")
 _CONTINUATION = re.compile(r"^\s*(and|but|so|also|what about|how about|then)\b[\s,]*", re.I)
 SHORT_QUESTION_TERMS = 3  # a question with this few content words probably leans on context
 MAX_CONTEXT_WORDS = 8
@@ -24,7 +25,13 @@ REWRITE_MAX_TOKENS = 64
 
 
 def _content_words(text: str) -> list[str]:
-    return [w for w in words(text) if w.lower() not in STOPWORDS | QUESTION_WORDS]
+    """Words that carry content: no stopwords, no question words (nor "who's", "what’s")."""
+    drop = STOPWORDS | QUESTION_WORDS
+    return [
+        w
+        for w in words(text)
+        if w.lower() not in drop and _POSSESSIVE.sub("", w.lower()) not in drop
+    ]
 
 
 def needs_context(question: str) -> bool:
@@ -80,6 +87,8 @@ def rewrite_heuristic(question: str, history: Sequence[Turn]) -> str:
         return question
     core = _CONTINUATION.sub("", question).strip() or question.strip()
     core = core[:1].upper() + core[1:]
+    if not core.endswith("?"):
+        core += "?"  # the question, then its context in brackets: split_context reads it so
     return f"{core} ({' '.join(picked)})"
 
 

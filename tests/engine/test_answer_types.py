@@ -148,3 +148,8 @@ def test_a_list_answer_is_the_enumeration_itself(sentence, listed):
     assert span is not None and span.text == listed
     assert sentence[span.start : span.end] == span.text
     assert find_spans("list", "The council picked Skerryline and Kelpwave.", "which firms?") == []
+
+
+def test_a_possessive_name_is_the_name():
+    span = best_span("person", "The next film will be Hawley’s second.", "who directs it?")
+    assert span is not None and span.text == "Hawley"

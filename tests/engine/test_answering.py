@@ -256,3 +256,14 @@ def test_heuristic_rewrite_resolves_a_pronoun_to_the_last_short_answer():
     assert "(Ina Berg" in rewrite_heuristic("has she sailed it before?", escaped)
     no_reply = rewrite_heuristic("has she sailed it before?", HISTORY[:1] + [history[0]])
     assert no_reply == "Has she sailed it before? (going captain new ferry)"
+
+
+def test_a_rewrite_without_a_question_mark_still_separates_question_and_context():
+    from bot.engine.followup import split_context
+
+    history = [Turn("user", "who's going to captain the new ferry?")]
+    rewritten = rewrite_heuristic("has she sailed it before? with whom", history)
+    core, context = split_context(rewritten)
+    assert core == "Has she sailed it before? with whom?"
+    # "who's" asks; it is no context word (it would make the follow-up ask for a person)
+    assert context.split() == ["going", "captain", "new", "ferry"]
