@@ -112,6 +112,10 @@ DEFAULT_GATE_RATIO = 0.5  # a typed sentence must score this share of the best t
 _TYPE_FOUND = FEATURES.index("type_found")
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
 
+# A list may be put in prose ("guitar and saxophone"): one found counts, none is no evidence.
+SOFT_KINDS = frozenset({"list"})
+# An article's own question ("Which ad units are the most popular?") states no answer.
+_ASKS = re.compile(r"\?[\s\"'”’)]*$")
 _MONEY_TERMS = frozenset(stem(w) for w in MONEY_WORDS)
 _CURRENCY = re.compile(
     r"[€$£¥]|\b(euros?|dollars?|pounds?|yen|yuan|francs?|rupees?|usd|eur|gbp|cents?)\b", re.I
@@ -220,7 +224,7 @@ class ExtractiveAnswerer:
                 sent_terms = terms(sentence)
                 if money_terms and _CURRENCY.search(sentence):
                     sent_terms = sent_terms + money_terms  # "40 million euros" is money
-                if not looks_like_injection(sentence):
+                if not looks_like_injection(sentence) and not _ASKS.search(sentence):
                     context = set(sent_terms) | previous | title_terms
                     raw.append((i, span, sentence, sent_terms, context, passage_terms, focus))
                 previous = set(sent_terms)
@@ -256,7 +260,7 @@ class ExtractiveAnswerer:
                 len(q_bigrams & _bigrams(sent_terms)) / len(q_bigrams) if q_bigrams else 0.0,
                 sim,
                 1.0 if typed else 0.0,
-                1.0 if kind is not None and not typed else 0.0,
+                1.0 if kind is not None and kind not in SOFT_KINDS and not typed else 0.0,
                 len(sent_set - q_set) / len(sent_set) if sent_set else 0.0,
                 1.0 / (1.0 + i),
                 math.log(1 + len(words(sentence))),

@@ -129,3 +129,35 @@ def test_keyword_queries_over_short_noisy_snippets(real_embeddings, query, short
     else:
         assert not result.abstained and result.short_answer == short
         assert result.text.startswith(f"{short} — “")
+
+
+def test_an_articles_own_question_is_never_quoted_as_the_answer(real_embeddings):
+    from vectorstore.base import Hit, Passage
+
+    text = (
+        "Which ferry crosses the sound fastest? Skerryline's Aurora does, at 31 knots. "
+        "The council had asked which ferry crosses the sound fastest?"
+    )
+    hit = Hit(Passage(id="f:0", article_id="f", index=0, text=text, title="Ferries"), 1.0)
+    result = ExtractiveAnswerer(real_embeddings).compose(
+        "which ferry crosses the sound fastest?", [hit]
+    )
+    assert not result.abstained
+    assert all(not c.quote.rstrip().endswith("?") for c in result.citations)
+    assert "Aurora does, at 31 knots" in result.text
+    assert "?”" not in result.text
+
+
+def test_a_list_question_answered_in_prose_is_still_answered(real_embeddings):
+    from vectorstore.base import Hit, Passage
+
+    text = (
+        "Captain Ina Berg joined Skerryline in 2019. Off duty she plays guitar and saxophone "
+        "in a harbour band. The Aurora carries up to 150 passengers."
+    )
+    hit = Hit(Passage(id="b:0", article_id="b", index=0, text=text, title="Ina Berg"), 1.0)
+    result = ExtractiveAnswerer(real_embeddings).compose(
+        "what instruments does captain ina berg play?", [hit]
+    )
+    assert not result.abstained, result
+    assert "guitar and saxophone" in result.text
