@@ -343,8 +343,8 @@ class _Run:
                 self.progress.advance(1, len(docs), article.location)
                 continue
             log.warning(
-                "article %s (%s): the ledger lists %d passages but the store lacks %d; "
-                "writing it again",
+                "article %s (%s): the ledger lists %d passages but the store lacks %d (or holds "
+                "them without current sentence vectors); writing it again",
                 article.article_id,
                 printable(article.location),
                 len(keys),

@@ -20,6 +20,13 @@ from vectorstore.client import make_client
 from vectorstore.config import StoreSettings
 from vectorstore.embeddings import SentenceTransformerEmbeddings
 from vectorstore.errors import EmbeddingModelMismatch, VectorStoreUnavailable
+from vectorstore.sentences import (
+    META_SENTENCE_VERSION,
+    SENTENCE_VERSION,
+    PassageVectors,
+    passage_vectors,
+    with_sentence_vectors,
+)
 
 if TYPE_CHECKING:
     import chromadb
@@ -95,9 +102,14 @@ class _TitledChroma(Chroma):
         assert embedder is not None
         for start in range(0, len(texts), CHROMA_MAX_BATCH):
             end = start + CHROMA_MAX_BATCH
-            batch_texts, batch_metas = texts[start:end], metas[start:end]
+            batch_texts = texts[start:end]
             vectors = embedder.embed_documents(
-                [embedding_input(t, m) for t, m in zip(batch_texts, batch_metas, strict=True)]
+                [embedding_input(t, m) for t, m in zip(batch_texts, metas[start:end], strict=True)]
+            )
+            # Sentence vectors ride in the passage's own record: one upsert writes both, so
+            # every later replace, delete or crash repair treats them as one.
+            batch_metas = with_sentence_vectors(
+                batch_texts, metas[start:end], embedder.embed_documents, META_TITLE
             )
             with self._guarded("upsert"):
                 self._collection.upsert(
@@ -260,15 +272,47 @@ class ChromaArticleStore:
         return [found[i] for i in ids if i in found]
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        """Which of ``ids`` are stored (ids only: no documents, metadata or vectors read)."""
+        """Which of ``ids`` are stored complete (ids only: nothing else is read).
+
+        A passage written before it carried sentence vectors (or with another layout of them)
+        does not count: the ingest job then writes its article again, which upgrades a store in
+        place on the next ordinary run.
+        """
         ids = list(ids)
         found: set[str] = set()
         self._ready()
         for start in range(0, len(ids), CHROMA_MAX_BATCH):
             with self._guard("get"):
-                result = self._collection.get(ids=ids[start : start + CHROMA_MAX_BATCH], include=[])
+                result = self._collection.get(
+                    ids=ids[start : start + CHROMA_MAX_BATCH],
+                    where={META_SENTENCE_VERSION: SENTENCE_VERSION},
+                    include=[],
+                )
             found.update(result["ids"])
         return found
+
+    def passage_vectors(self, ids: Sequence[str]) -> dict[str, PassageVectors]:
+        """Each stored passage's embedding and sentence vectors (for reranking a few candidates)."""
+        if not ids:
+            return {}
+        self._ready()
+        with self._guard("get"):
+            result = self._collection.get(
+                ids=list(ids), include=["documents", "metadatas", "embeddings"]
+            )
+        embeddings = result.get("embeddings")
+        if embeddings is None:
+            return {}
+        return {
+            i: passage_vectors(i, d or "", v, m)
+            for i, d, m, v in zip(
+                result["ids"],
+                result["documents"] or [],
+                result["metadatas"] or [],
+                embeddings,
+                strict=True,
+            )
+        }
 
     def find(self, where: Where, limit: int | None = None) -> list[Passage]:
         """Passages whose metadata matches ``where`` (Chroma's filter syntax)."""

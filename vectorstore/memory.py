@@ -10,8 +10,14 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import InMemoryVectorStore
 
-from vectorstore.base import Hit, Passage, Where
+from vectorstore.base import META_TITLE, Hit, Passage, Where
 from vectorstore.chroma import embedding_input
+from vectorstore.sentences import (
+    PassageVectors,
+    has_sentence_vectors,
+    passage_vectors,
+    with_sentence_vectors,
+)
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "$eq": operator.eq,
@@ -54,12 +60,18 @@ class _TitledInMemory(InMemoryVectorStore):
         vectors = self.embedding.embed_documents(
             [embedding_input(d.page_content, d.metadata) for d in documents]
         )
-        for doc_id, doc, vector in zip(ids, documents, vectors, strict=True):
+        metas = with_sentence_vectors(
+            [d.page_content for d in documents],
+            [dict(d.metadata) for d in documents],
+            self.embedding.embed_documents,
+            META_TITLE,
+        )
+        for doc_id, doc, vector, meta in zip(ids, documents, vectors, metas, strict=True):
             self.store[doc_id] = {
                 "id": doc_id,
                 "vector": vector,
                 "text": doc.page_content,
-                "metadata": dict(doc.metadata),
+                "metadata": meta,
             }
         return ids
 
@@ -124,8 +136,18 @@ class InMemoryArticleStore:
         yield from (self._passage(r) for r in list(self._lc.store.values()))
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        """Which of ``ids`` are stored."""
-        return {i for i in ids if i in self._lc.store}
+        """Which of ``ids`` are stored complete (with current sentence vectors)."""
+        store = self._lc.store
+        return {i for i in ids if i in store and has_sentence_vectors(store[i]["metadata"])}
+
+    def passage_vectors(self, ids: Sequence[str]) -> dict[str, PassageVectors]:
+        """Each stored passage's embedding and sentence vectors."""
+        store = self._lc.store
+        return {
+            i: passage_vectors(i, store[i]["text"], store[i]["vector"], store[i]["metadata"])
+            for i in ids
+            if i in store
+        }
 
     def delete(self, ids: Sequence[str]) -> None:
         """Delete passages by id; unknown ids are ignored."""

@@ -10,11 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.config import IngestSettings
 from ingest.pipeline import DIRTY_FILE, run_ingest
 from vectorstore.chroma import ChromaArticleStore, make_client
+from vectorstore.sentences import META_SENTENCE_VECTORS, unpack_vectors
 
 from ..conftest import REPO_ROOT
 
@@ -86,14 +88,30 @@ def kill_when_records_exceed(proc: subprocess.Popen[bytes], records: Path, floor
 
 
 def chroma_contents(data_dir: Path) -> dict[str, tuple[str, str]]:
-    """Every stored record, read with a fresh client: id -> (document, sorted metadata)."""
+    """Every stored record, read with a fresh client: id -> (document, sorted metadata).
+
+    Sentence vectors are compared by ``sentence_vectors`` (two runs batch their encodes
+    differently, so the last int8 step of a vector may differ); here they only must be there.
+    """
     client = make_client(IngestSettings(_env_file=None, data_dir=data_dir))
     got = client.get_collection("footnote").get(include=["documents", "metadatas"])
     ids = got["ids"]
     assert len(ids) == len(set(ids))
+    out = {}
+    for i, doc, meta in zip(ids, got["documents"], got["metadatas"], strict=True):
+        meta = dict(meta)
+        assert meta.pop(META_SENTENCE_VECTORS), f"{i} has no sentence vectors"
+        out[i] = (doc, repr(sorted(meta.items())))
+    return out
+
+
+def sentence_vectors(data_dir: Path) -> dict[str, np.ndarray]:
+    """Each record's sentence vectors, decoded, by id."""
+    client = make_client(IngestSettings(_env_file=None, data_dir=data_dir))
+    got = client.get_collection("footnote").get(include=["metadatas"])
     return {
-        i: (doc, repr(sorted(meta.items())))
-        for i, doc, meta in zip(ids, got["documents"], got["metadatas"], strict=True)
+        i: unpack_vectors(meta[META_SENTENCE_VECTORS], 384)
+        for i, meta in zip(got["ids"], got["metadatas"], strict=True)
     }
 
 
@@ -128,5 +146,11 @@ def test_kill_9_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path: Path, r
 
     expected = chroma_contents(tmp_path / "reference")
     assert chroma_contents(crashed) == expected  # same ids, texts and metadata: nothing extra
+    # ... and each passage's sentence vectors are those of its own sentences, written whole.
+    crashed_vectors = sentence_vectors(crashed)
+    expected_vectors = sentence_vectors(tmp_path / "reference")
+    for pid, vectors in expected_vectors.items():
+        assert crashed_vectors[pid].shape == vectors.shape
+        assert np.all((crashed_vectors[pid] * vectors).sum(axis=1) > 0.99)
     assert count_rows(records, "upsertion_record") == len(expected)
     assert "Rewritten after the crash." in {doc for doc, _ in expected.values()}
