@@ -23,7 +23,12 @@ from vectorstore.errors import FootnoteError
 log = logging.getLogger(__name__)
 
 DEFAULT_KS = (1, 5, 10)
-RETRIEVER_LABELS = {"hybrid": "hybrid (RRF)", "dense": "dense only", "bm25": "BM25 only"}
+RETRIEVER_LABELS = {
+    "hybrid": "hybrid (RRF + evidence rerank)",
+    "rrf": "RRF only (no rerank)",
+    "dense": "dense only",
+    "bm25": "BM25 only",
+}
 
 
 class DatasetError(FootnoteError):
@@ -138,8 +143,8 @@ def evaluate_retrieval(
 ) -> dict[str, dict[str, float]]:
     """Hits@k for each k and MRR@max(k), per retriever.
 
-    A ``HybridRetriever`` is measured as ``hybrid``, ``dense`` and ``bm25`` in the same run; any
-    other ``Retriever`` as ``retriever``.
+    A ``HybridRetriever`` is measured as ``hybrid``, ``rrf``, ``dense`` and ``bm25`` in the same
+    run; any other ``Retriever`` as ``retriever``.
 
     Returns:
         ``{name: {"hits@1": .., "hits@5": .., "hits@10": .., "mrr@10": .., "n": ..}}``.

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from langchain_core.documents import Document
 
@@ -152,10 +153,12 @@ def test_modes_share_one_pass_and_agree_with_single_calls(store: ChromaArticleSt
     retriever = HybridRetriever(store)
     query = "volunteers planting trees"
     modes = retriever.retrieve_modes(query, k=3)
-    assert set(modes) == {"hybrid", "dense", "bm25"}
+    assert set(modes) == {"hybrid", "rrf", "dense", "bm25"}
     assert _articles(modes["dense"]) == _articles(retriever.retrieve_dense(query, k=3))
     assert _articles(modes["bm25"]) == _articles(retriever.retrieve_lexical(query, k=3))
     assert _articles(modes["hybrid"]) == _articles(retriever.retrieve(query, k=3))
+    with pytest.raises(ValueError, match="unknown"):
+        retriever.retrieve_modes(query, modes=("hybrid", "colbert"))
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -273,17 +276,25 @@ def test_hard_per_article_cap_demotes_further_passages(real_embeddings) -> None:
 def test_soft_per_article_cap_decays_each_further_passage(real_embeddings) -> None:
     store = _long_article_store(real_embeddings)
     query = "city budget figures"
-    plain = HybridRetriever(store, max_per_article=None).retrieve(query, k=9)
-    assert len(plain) == 9
+    # The fused ranking: the cap multiplies each further passage's score by 0.8 once more.
+    plain = HybridRetriever(store, max_per_article=None).retrieve_modes(query, 9, modes=("rrf",))
+    plain_hits = plain["rrf"]
+    assert len(plain_hits) == 9
     expected: dict[str, float] = {}
     seen: dict[str, int] = {}
-    for hit in plain:
+    for hit in plain_hits:
         n = seen[hit.passage.article_id] = seen.get(hit.passage.article_id, 0) + 1
         expected[hit.passage.id] = hit.score * 0.8 ** max(0, n - 2)
-    soft = HybridRetriever(store, max_per_article=2, over_cap_decay=0.8).retrieve(query, k=9)
+    capped = HybridRetriever(store, max_per_article=2, over_cap_decay=0.8)
+    soft = capped.retrieve_modes(query, 9, modes=("rrf",))["rrf"]
     assert {h.passage.id: h.score for h in soft} == pytest.approx(expected)
     assert [h.score for h in soft] == sorted((h.score for h in soft), reverse=True)
-    assert _articles(soft)[:5].count("long") < _articles(plain)[:5].count("long")
+    assert _articles(soft)[:5].count("long") < _articles(plain_hits)[:5].count("long")
+    # After the evidence rerank the cap applies again, to the reranker's scores (which spread
+    # wider: here the long article's passages are clearly better and keep their places).
+    reranked = capped.retrieve(query, k=9)
+    assert len(reranked) == 9
+    assert [h.score for h in reranked] == sorted((h.score for h in reranked), reverse=True)
 
 
 def test_prefer_recent_lifts_a_newer_near_duplicate(real_embeddings) -> None:
@@ -486,3 +497,117 @@ def test_hybrid_on_a_squad_slice(tmp_path: Path, real_embeddings) -> None:
         assert hybrid[metric] >= max(dense[metric], bm25[metric]) - 0.01, (metric, results)
     # measured here: hybrid 0.971 / 0.933, dense 0.956 / 0.822, BM25 0.941 / 0.909
     assert hybrid["hits@5"] >= 0.93 and hybrid["mrr@10"] >= 0.85, results
+    # the evidence rerank puts the answering passage first more often than fusion alone
+    assert hybrid["hits@1"] > results["rrf"]["hits@1"] + 0.02, results
+    assert hybrid["mrr@10"] > results["rrf"]["mrr@10"], results
+
+
+# --- evidence rerank -------------------------------------------------------------------------
+
+
+class _NoSentenceVectors:
+    """A store keeping no sentence vectors (no ``passage_vectors``); the rest is delegated."""
+
+    def __init__(self, store: ChromaArticleStore) -> None:
+        self._store = store
+        self.embeddings = store.embeddings
+
+    def __getattr__(self, name: str):
+        if name == "passage_vectors":
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+def test_a_store_without_sentence_vectors_gets_the_fused_ranking(store) -> None:
+    retriever = HybridRetriever(_NoSentenceVectors(store))
+    query = "How much did the bridge repair cost?"
+    modes = retriever.retrieve_modes(query, k=4, modes=("hybrid", "rrf"))
+    assert [(h.passage.id, h.score) for h in modes["hybrid"]] == [
+        (h.passage.id, h.score) for h in modes["rrf"]
+    ]
+
+
+def test_rerank_features_are_relative_to_the_best_candidate(store) -> None:
+    from bot.engine.retrieval.rerank import FEATURES
+
+    retriever = HybridRetriever(store)
+    passages, features = retriever.rerank_features("How much did the bridge repair cost?")
+    assert len(passages) == store.count() == features.shape[0]
+    assert features.shape[1] == len(FEATURES)
+    column = dict(zip(FEATURES, features.T, strict=True))
+    for name in ("dense", "sentence", "sentence_both"):
+        assert column[name].max() == pytest.approx(0.0) and column[name].min() < 0
+    assert column["bm25"].max() == pytest.approx(1.0) and column["bm25"].min() >= 0
+    assert 0 < column["sentence_terms"].max() <= 1.0
+    best = passages[int(column["sentence_terms"].argmax())]
+    assert best.id == "bridge:1"  # "repair", "cost" and "bridge" stand in one of its sentences
+    assert list(column["fused"]) == sorted(column["fused"], reverse=True)  # fused order kept
+
+
+def test_candidate_features_read_the_best_sentence_not_the_passage() -> None:
+    from bot.engine.retrieval.rerank import FEATURES, Candidate, candidate_features
+    from vectorstore.base import Passage
+    from vectorstore.sentences import PassageVectors
+
+    def unit(*xs: float) -> np.ndarray:
+        v = np.asarray(xs + (0.0,) * (4 - len(xs)), dtype=np.float32)
+        return v / np.linalg.norm(v)
+
+    query = unit(1, 0)
+
+    def candidate(i: int, text: str, passage: np.ndarray, sentences: list[np.ndarray]):
+        vectors = PassageVectors(
+            Passage(f"a:{i}", "a", i, text, "T"),
+            passage,
+            tuple(text.split(". ")) if sentences else (),
+            np.stack(sentences) if sentences else np.zeros((0, 4), dtype=np.float32),
+        )
+        return Candidate(f"a:{i}", i + 1, 2.0 - i, vectors)
+
+    candidates = [
+        # near the question as a whole, yet no sentence of it says what was asked
+        candidate(0, "Bridge news. Crowds came", unit(1, 0.3), [unit(0.5, 1), unit(0.4, 1)]),
+        # less near as a whole; one sentence is the answer
+        candidate(1, "Toll news. Repair cost 40m", unit(1, 1), [unit(0, 1), unit(1, 0.05)]),
+        # an old record without sentence vectors: counts as one sentence, itself
+        candidate(2, "Old record text", unit(0.2, 1), []),
+    ]
+    idf = {"repair": 2.0, "cost": 1.0}
+    features = candidate_features(
+        query, ["repair", "cost"], idf, candidates, lambda s: s.lower().split(), 5
+    )
+    column = dict(zip(FEATURES, features.T, strict=True))
+    assert column["dense"].argmax() == 0 and column["sentence"].argmax() == 1
+    assert column["sentence"][1] == 0.0 and column["sentence"][0] < -0.1
+    assert column["sentence_terms"].tolist() == [0.0, 1.0, 0.0]  # both terms in one sentence
+    assert column["sentence_both"].argmax() == 1
+    assert column["fused"].tolist() == [1 / 6, 1 / 7, 1 / 8]
+    assert column["bm25"].tolist() == [1.0, 0.5, 0.0]
+
+
+TRAM = [
+    _doc("tram", i, text, title="Council approves new tram line", source="City Post")
+    for i, text in enumerate(
+        [
+            "The council approved the new tram line on Tuesday after a long debate. The tram line "
+            "will link the central station with the university campus. Council members from every "
+            "party praised the tram plan.",
+            "Construction starts next spring. The route is expected to carry 20,000 riders a day "
+            "once services begin in 2029. Local shops fear months of roadworks.",
+            "Opponents wanted electric buses instead, which they said would cost half as much.",
+        ]
+    )
+]
+
+
+def test_rerank_lifts_the_passage_whose_sentence_answers(tmp_path: Path, real_embeddings) -> None:
+    # A casual question about the tram article: fusion prefers the passage that is most about
+    # the tram line; the passage with the sentence that answers ("once services begin in 2029")
+    # comes second. The rerank puts it first.
+    store = _chroma(tmp_path, real_embeddings, "tram")
+    _add(store, TRAM + CORPUS)
+    retriever = HybridRetriever(store)
+    modes = retriever.retrieve_modes("lol when can i actually ride that tram", 3)
+    assert [h.passage.id for h in modes["rrf"]][:2] == ["tram:0", "tram:1"]
+    assert modes["hybrid"][0].passage.id == "tram:1"
+    assert 0 < modes["hybrid"][-1].score <= modes["hybrid"][0].score == 1.0

@@ -87,7 +87,7 @@ def test_report_files(tmp_path: Path) -> None:
     assert md == tmp_path / "out" / "eval-retrieval-x.md"
     text = md.read_text()
     assert "| retriever | Hits@1 | Hits@5 | Hits@10 | MRR@10 | n |" in text
-    assert "| hybrid (RRF) | 0.700 | 0.950 | 0.970 | 0.800 | 10 |" in text
+    assert "| hybrid (RRF + evidence rerank) | 0.700 | 0.950 | 0.970 | 0.800 | 10 |" in text
     assert "- passages: 12" in text and "(eval-retrieval-x.png)" in text
     assert (tmp_path / "out" / "eval-retrieval-x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     saved = json.loads((tmp_path / "out" / "eval-retrieval-x.json").read_text())
@@ -164,7 +164,7 @@ def test_eval_retrieval_command(
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload["results"]) == {"hybrid", "dense", "bm25"}
+    assert set(payload["results"]) == {"hybrid", "rrf", "dense", "bm25"}
     for metrics in payload["results"].values():
         assert set(metrics) == {"hits@1", "hits@5", "hits@10", "mrr@10", "n"}
         assert metrics["n"] == len(QUESTIONS)

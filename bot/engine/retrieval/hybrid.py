@@ -1,7 +1,9 @@
-"""Hybrid retrieval: the dense and lexical rankings fused by weighted reciprocal rank.
+"""Hybrid retrieval: dense and lexical rankings fused by weighted reciprocal rank, then reranked.
 
 The dense side catches paraphrases, BM25 catches the names and numbers embeddings blur; fusion
-by rank (not score) needs no calibration between the two.
+by rank (not score) needs no calibration between the two. Fusion finds the right article; the
+evidence rerank (``rerank``) then picks, among its top candidates, the passages whose sentences
+answer the question.
 """
 
 from __future__ import annotations
@@ -12,13 +14,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from bot.engine.retrieval.dense import DenseRetriever
 from bot.engine.retrieval.filters import CompiledFilter, passage_timestamp
 from bot.engine.retrieval.lexical import (
     DEFAULT_REFRESH_SECONDS,
     LexicalIndex,
     LexicalRetriever,
+    LexicalSearch,
     Tokenizer,
+)
+from bot.engine.retrieval.rerank import (
+    DEFAULT_RERANK_DEPTH,
+    Candidate,
+    RerankWeights,
+    candidate_features,
+    load_weights,
+    rerank_scores,
 )
 from vectorstore.base import (
     ArticleStore,
@@ -39,6 +52,7 @@ DEFAULT_DENSE_WEIGHT = 1.0
 DEFAULT_LEXICAL_WEIGHT = 1.5
 DEFAULT_OVER_CAP_DECAY = 0.8
 DEFAULT_MAX_PER_ARTICLE = 2
+MODES = ("hybrid", "rrf", "dense", "bm25")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +62,8 @@ class _Ranked:
     dense: list[Hit]
     lexical_rows: list[tuple[int, float]]
     index: LexicalIndex
+    query_vector: Sequence[float] | None = None
+    lexical: LexicalSearch | None = None
 
 
 class HybridRetriever:
@@ -64,6 +80,11 @@ class HybridRetriever:
     clearly better passage of its own (a hard cap cost 5 points of Hits@5 on SQuAD). With
     ``over_cap_decay=0`` the extra passages go behind every other candidate; they are never
     dropped, so a narrow filter still fills ``k``.
+
+    ``hybrid`` then reranks the first ``rerank_depth`` candidates of that list by the evidence
+    their sentences hold (see ``rerank``; ``Hit.score`` becomes the reranker's, in (0, 1]) and
+    applies the cap again; ``rrf`` is the fused list without the rerank. A store that keeps no
+    sentence vectors (no ``passage_vectors``) gets the fused list.
     """
 
     def __init__(
@@ -83,6 +104,8 @@ class HybridRetriever:
         refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
         background_refresh: bool = True,
         tokenizer: Tokenizer | None = None,
+        rerank_depth: int = DEFAULT_RERANK_DEPTH,
+        rerank_weights: RerankWeights | None = None,
     ) -> None:
         if max_per_article is not None and max_per_article < 1:
             raise ValueError("max_per_article must be at least 1 (or None for no cap)")
@@ -106,11 +129,13 @@ class HybridRetriever:
         self.over_cap_decay = over_cap_decay
         self.recency_weight = recency_weight
         self.recency_half_life_days = recency_half_life_days
+        self.rerank_depth = rerank_depth
+        self.rerank_weights = rerank_weights or load_weights()
 
     # Retriever protocol -------------------------------------------------------------------
 
     def retrieve(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query``; ``Hit.score`` is the fused score."""
+        """The ``k`` best passages for ``query``; ``Hit.score`` is the reranker's score."""
         return self.retrieve_modes(query, k, filters, modes=("hybrid",))["hybrid"]
 
     def retrieve_dense(
@@ -135,35 +160,36 @@ class HybridRetriever:
         k: int = 10,
         filters: SearchFilters | None = None,
         *,
-        modes: Sequence[str] = ("hybrid", "dense", "bm25"),
+        modes: Sequence[str] = MODES,
     ) -> dict[str, list[Hit]]:
         """Several rankings of one query sharing one embedding and one BM25 pass (for eval).
 
-        ``modes`` names any of ``hybrid``, ``dense`` and ``bm25``.
+        ``modes`` names any of ``hybrid`` (fused + evidence rerank), ``rrf`` (fused only),
+        ``dense`` and ``bm25``.
         """
-        unknown = set(modes) - {"hybrid", "dense", "bm25"}
+        unknown = set(modes) - set(MODES)
         if unknown:
             raise ValueError(f"unknown retrieval modes: {sorted(unknown)}")
         compiled = CompiledFilter.from_filters(filters)
         prefer_recent = bool(filters and filters.prefer_recent)
-        need_dense = "hybrid" in modes or "dense" in modes
-        need_lexical = "hybrid" in modes or "bm25" in modes
+        fused_modes = {"hybrid", "rrf"} & set(modes)
+        need_dense = bool(fused_modes) or "dense" in modes
+        need_lexical = bool(fused_modes) or "bm25" in modes
         # The cap may push passages out; fetch enough that k distinct-enough ones remain.
-        depth_dense = max(self.dense_candidates, 2 * k) if "hybrid" in modes else 2 * k
-        depth_lexical = max(self.lexical_candidates, 2 * k) if "hybrid" in modes else 2 * k
+        depth_dense = max(self.dense_candidates, 2 * k) if fused_modes else 2 * k
+        depth_lexical = max(self.lexical_candidates, 2 * k) if fused_modes else 2 * k
         if "dense" in modes:
             depth_dense = max(depth_dense, 3 * k)
         if "bm25" in modes:
             depth_lexical = max(depth_lexical, 3 * k)
         dense: list[Hit] = []
+        query_vector: list[float] | None = None
         if need_dense:
-            dense = self.dense.search_vector(self.dense.embed(query), depth_dense, compiled)
-        index, rows = (
-            self.lexical.search_rows(query, depth_lexical, compiled)
-            if need_lexical
-            else (self.lexical.index, [])
-        )
-        ranked = _Ranked(dense, rows, index)
+            query_vector = self.dense.embed(query)
+            dense = self.dense.search_vector(query_vector, depth_dense, compiled)
+        lexical = self.lexical.search_all(query, depth_lexical if need_lexical else 0, compiled)
+        index, rows = lexical.index, lexical.rows
+        ranked = _Ranked(dense, rows, index, query_vector, lexical)
         out: dict[str, list[Hit]] = {}
         known = {hit.passage.id: hit.passage for hit in dense}
         for mode in modes:
@@ -175,6 +201,8 @@ class HybridRetriever:
                 scored = self._fuse(ranked)
             if prefer_recent:
                 scored = self._boost_recent(scored, ranked)
+            if mode == "hybrid":
+                scored = self._rerank(scored, k, ranked, known, prefer_recent)
             out[mode] = self._finish(scored, k, ranked, known)
         return out
 
@@ -188,6 +216,93 @@ class HybridRetriever:
             pid = ranked.index.ids[row]
             fused[pid] = fused.get(pid, 0.0) + self.lexical_weight / (self.rrf_k + rank)
         return sorted(fused.items(), key=lambda item: item[1], reverse=True)
+
+    def _rerank(
+        self,
+        scored: list[tuple[str, float]],
+        k: int,
+        ranked: _Ranked,
+        known: dict[str, Passage],
+        prefer_recent: bool,
+    ) -> list[tuple[str, float]]:
+        """The first ``rerank_depth`` fused candidates (at least ``k``) by evidence, then the rest.
+
+        Reads the candidates' passage and sentence vectors in one store call; their passages
+        join ``known`` so finishing fetches nothing twice.
+        """
+        found = self._candidates(scored, k, ranked, known)
+        if found is None:
+            return scored
+        ordered, candidates, features = found
+        scores = rerank_scores(features, self.rerank_weights)
+        reranked = [(c.id, float(p)) for c, p in zip(candidates, scores, strict=True)]
+        if prefer_recent:
+            reranked = self._boost_recent(reranked, ranked)
+        reranked.sort(key=lambda item: item[1], reverse=True)
+        # The rest keep their fused order, below every reranked candidate.
+        floor = min(p for _, p in reranked) if reranked else 1.0
+        rest = [pid for pid, _ in ordered[max(self.rerank_depth, k) :]]
+        tail = [(pid, floor * 0.5 ** (i + 1) / (1 + len(rest))) for i, pid in enumerate(rest)]
+        return reranked + tail
+
+    def _candidates(
+        self,
+        scored: list[tuple[str, float]],
+        k: int,
+        ranked: _Ranked,
+        known: dict[str, Passage],
+    ) -> tuple[list[tuple[str, float]], list[Candidate], np.ndarray] | None:
+        """The diversified fused list, its head as rerank candidates and their features.
+
+        None when there is nothing to rerank or the store keeps no sentence vectors.
+        """
+        fetch = getattr(self.store, "passage_vectors", None)
+        if not scored or ranked.query_vector is None or not callable(fetch):
+            return None
+        ordered = scored
+        if self.max_per_article is not None:
+            ordered = self._diversify(scored, ranked, known, self.max_per_article)
+        head = ordered[: max(self.rerank_depth, k)]
+        vectors = fetch([pid for pid, _ in head])
+        lexical = ranked.lexical
+        candidates = [
+            Candidate(pid, rank, lexical.score_of(pid) if lexical else 0.0, vectors[pid])
+            for rank, (pid, _) in enumerate(head, start=1)
+            if pid in vectors  # deleted since the lexical index was built: dropped
+        ]
+        if not candidates:
+            return None
+        for cand in candidates:
+            known.setdefault(cand.id, cand.vectors.passage)
+        tokens = lexical.tokens if lexical else []
+        features = candidate_features(
+            np.asarray(ranked.query_vector, dtype=np.float32),
+            tokens,
+            lexical.index.idf(tokens) if lexical else {},
+            candidates,
+            self.lexical.tokenizer,
+            self.rrf_k,
+        )
+        return ordered, candidates, features
+
+    def rerank_features(
+        self, query: str, k: int = 10, filters: SearchFilters | None = None
+    ) -> tuple[list[Passage], np.ndarray]:
+        """The rerank candidates of ``query`` and their features, as ``retrieve`` computes them.
+
+        For fitting the weights: the fit sees exactly what serving sees.
+        """
+        compiled = CompiledFilter.from_filters(filters)
+        query_vector = self.dense.embed(query)
+        dense = self.dense.search_vector(query_vector, max(self.dense_candidates, 2 * k), compiled)
+        lexical = self.lexical.search_all(query, max(self.lexical_candidates, 2 * k), compiled)
+        ranked = _Ranked(dense, lexical.rows, lexical.index, query_vector, lexical)
+        known = {hit.passage.id: hit.passage for hit in dense}
+        found = self._candidates(self._fuse(ranked), k, ranked, known)
+        if found is None:
+            return [], np.zeros((0, len(self.rerank_weights.values)))
+        _, candidates, features = found
+        return [c.vectors.passage for c in candidates], features
 
     def _boost_recent(
         self, scored: list[tuple[str, float]], ranked: _Ranked

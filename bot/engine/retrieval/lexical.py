@@ -192,20 +192,41 @@ class LexicalIndex:
         """
         if self.bm25 is None or k <= 0:
             return []
+        return top_rows(self.scores(tokens, allowed), k)
+
+    def scores(self, tokens: Sequence[str], allowed: np.ndarray | None = None) -> np.ndarray | None:
+        """BM25 scores of every document (0 where ``allowed`` is False); None: no known token."""
+        if self.bm25 is None:
+            return None
         vocab = self.bm25.vocab_dict
         token_ids = [vocab[t] for t in tokens if t in vocab]
         if not token_ids:
-            return []
-        scores = self.bm25.get_scores(token_ids)
+            return None
+        scores = np.asarray(self.bm25.get_scores(token_ids), dtype=np.float64)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
-        positive = int(np.count_nonzero(scores > 0))
-        n = min(k, positive)
-        if n == 0:
-            return []
-        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top]
+        return scores
+
+    def idf(self, tokens: Sequence[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of each token (unknown tokens: as if in no document).
+
+        Read from the index itself: its score matrix is stored column by token, so a token's
+        document frequency is the length of its column.
+        """
+        n = len(self.ids)
+        out: dict[str, float] = {}
+        indptr = None
+        vocab: dict[str, int] = {}
+        if self.bm25 is not None:
+            vocab = self.bm25.vocab_dict
+            indptr = self.bm25.scores.get("indptr")
+        for token in set(tokens):
+            column = vocab.get(token)
+            df = 0
+            if column is not None and indptr is not None and column + 1 < len(indptr):
+                df = int(indptr[column + 1] - indptr[column])
+            out[token] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return out
 
     # persistence ---------------------------------------------------------------------------
 
@@ -243,6 +264,36 @@ class LexicalIndex:
             str(meta["tokenizer"]),
             meta.get("generation"),
         )
+
+
+def top_rows(scores: np.ndarray | None, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best (row, score) pairs with a positive score, best first."""
+    if scores is None or k <= 0:
+        return []
+    positive = int(np.count_nonzero(scores > 0))
+    n = min(k, positive)
+    if n == 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(i), float(scores[i])) for i in top]
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalSearch:
+    """One query's BM25 pass: the top rows, the query's tokens and every document's score."""
+
+    index: LexicalIndex
+    rows: list[tuple[int, float]]
+    tokens: list[str]
+    scores: np.ndarray | None  # None: no query token is in the index
+
+    def score_of(self, passage_id: str) -> float:
+        """The BM25 score of one passage (0 when unscored or not in the index)."""
+        row = self.index.position.get(passage_id)
+        if self.scores is None or row is None:
+            return 0.0
+        return float(self.scores[row])
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,6 +385,13 @@ class LexicalRetriever:
         """Ranked (row, score) pairs of the live index; the index is returned with them."""
         index = self.index
         return index, index.search(self.tokenizer(query), k, index.mask(compiled))
+
+    def search_all(self, query: str, k: int, compiled: CompiledFilter) -> LexicalSearch:
+        """The ``k`` best rows plus every document's score (for reranking), in one BM25 pass."""
+        index = self.index
+        tokens = self.tokenizer(query)
+        scores = index.scores(tokens, index.mask(compiled))
+        return LexicalSearch(index, top_rows(scores, k), tokens, scores)
 
     # internals -----------------------------------------------------------------------------
 
