@@ -96,6 +96,7 @@ _DATELINE = re.compile(
     r"^[A-Z][A-Z .'’-]{2,}(?:,\s*[A-Z][\w .]*)?\s*(?:\([A-Za-z .]+\)\s*)?(?:[—–-]{1,2}|:)\s"
 )
 _POSSESSIVE = re.compile(r"['’]s$")
+_NEXT_WORD = re.compile(r"\s+([a-z][\w-]*)")
 # "Oscar-winning", "Washington-based": a name turned into an adjective.
 _NAME_AS_MODIFIER = re.compile(r"[-–][a-z]+$")
 _PLACE_PREP = re.compile(
@@ -114,14 +115,14 @@ class Phrase:
 
 _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Several things at once: "which 5 companies", "who's on the panel", "what guns did they find".
-    ("list", re.compile(r"\b(?:what|which|name(?: the)?) (?:\d+|three|four|five|six|seven|eight|nine|ten|all(?: the)?) \w+|\bwho(?:'s|’s| is| are| was| were)? (?:on|in) the (?:\w+ ){0,3}(?:panel|team|cast|line-?up|board|shortlist|list|squad|committee)\b|\b(?:what|which) (?:\w+ )?\w+[^s\W]s (?:did|do|does|are|were|have|has|will|would|can)\b", re.I)),
+    ("list", re.compile(r"\b(?:what|which|name(?: the)?) (?:\d+|three|four|five|six|seven|eight|nine|ten|all(?: the)?) \w+|\bwho(?:'s|’s| is| are| was| were)? (?:on|in) the (?:\w+ ){0,3}(?:panel|team|cast|line-?up|board|shortlist|list|squad|committee)\b|\b(?:what|which) (?:\w+ )?(?!(?:years|days|weeks|months|hours|minutes|times|dates|decades)\b)\w+[^s\W]s (?:did|do|does|are|were|have|has|will|would|can)\b", re.I)),
     ("age", re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.I)),
     ("percent", re.compile(r"\b(?:what|which|how much) (?:%|percent|percentage|share)\b|%", re.I)),
     ("score", re.compile(r"\b(?:final )?score\b|\bstat ?line\b|\bresult of the (?:game|match)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b(?! ago)|\bfor how long\b|\bhow many (?:years|days|weeks|months|hours|minutes)\b", re.I)),
     ("distance", re.compile(r"\bhow far\b|\bhow (?:high|tall|deep|wide)\b|\bdistance\b", re.I)),
     ("money", re.compile(r"\bhow much\b.*\b(?:pay|paid|cost|spend|spent|worth|price|fork|charge|raise|earn|sell|sold|buy|bought|fund|fine|budget|revenue|salary|money|deal|damages|value|valued|fee|tix|tickets?)|\b(?:what|what's|whats)\b.*\b(?:price|cost|fee|salary|revenue|budget|valuation|worth|damages)\b|\bhow much money\b", re.I)),
-    ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time|decade|century)\b|\btil+ when\b|\bhow long ago\b|\bwhat time\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:years?|dates?|days?|months?|time|decades?|century)\b|\btil+ when\b|\bhow long ago\b|\bwhat time\b", re.I)),
     ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy|often)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b", re.I)),
     ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to|kicked off|triggered|prompted|sparked|made)\b|\bthe reason\b|\bwhat for\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\b(?:what|which) (?:town|city|country|state|place|region|venue|park|street|location|county|island|village|neighbou?rhood|hotel|stadium|arena)\b", re.I)),
@@ -207,8 +208,14 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
             continue
         if _NAME_AS_MODIFIER.search(text):
             continue
-        if len(words(text)) == 1 and text.lower() in DEMONYMS:
-            continue
+        after = _NEXT_WORD.match(sentence, m.start() + len(text))
+        if (
+            len(words(text)) == 1
+            and text.lower() in DEMONYMS
+            and after
+            and after.group(1) not in STOPWORDS
+        ):
+            continue  # "Spanish striker" (an adjective); "the French in 1759" names a people
         first = words(text)[:1]
         if m.start() == 0 and first and first[0].lower() in STOPWORDS | DATE_WORDS:
             continue
@@ -299,11 +306,11 @@ _CARDINAL = re.compile(
     r"eighty|ninety|hundred|thousand|million|billion|trillion|dozens?)\b",
     re.I,
 )
-# Kinds a sentence must hold a phrase of to answer at all (a reason or a "what" can be put in
-# any words, so those are not gated).
+# Kinds a sentence must hold a phrase of to answer at all. A reason or a "what" can be put in
+# any words, and so can a name: "the central highlands", "his siblings' families" answer
+# "where" and "whom" without a capital letter, so names count in the score but do not gate.
 GATED_KINDS = frozenset(
-    {"money", "percent", "score", "age", "duration", "distance", "date", "quantity", "person",
-     "place", "org", "colour"}
+    {"money", "percent", "score", "age", "duration", "distance", "date", "quantity", "colour"}
 )  # fmt: skip
 
 

@@ -153,3 +153,13 @@ def test_a_list_answer_is_the_enumeration_itself(sentence, listed):
 def test_a_possessive_name_is_the_name():
     span = best_span("person", "The next film will be Hawley’s second.", "who directs it?")
     assert span is not None and span.text == "Hawley"
+
+
+def test_a_nationality_is_a_people_unless_it_qualifies_a_noun():
+    assert [
+        p.text
+        for p in find_spans(
+            "person", "The British fought the French in 1759.", "who did the british fight?"
+        )
+    ] == ["French"]
+    assert expected_type("in what years did the ferry run?") == "date"
