@@ -73,6 +73,16 @@ _DISTANCE = re.compile(
     rf"light[- ]years?)\b",
     re.I,
 )
+_FREQUENCY = re.compile(
+    r"\b(?:hourly|daily|nightly|weekly|fortnightly|biweekly|monthly|quarterly|annually|yearly|"
+    r"biannually|semiannually|seasonally)\b"
+    rf"|\b(?:once|twice|three times|(?:{_NUM}|{_NUMWORD}) times)(?: (?:a|an|per|each|every) \w+)?"
+    r"|\bevery (?:other |few |single )?(?:\d+ |two |three |four |six |ten )?"
+    r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|quarters?|years?|seasons?|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|evening|weekend)\b"
+    r"|\b(?:a|per) (?:day|week|month|year)\b",
+    re.I,
+)
 _REASON = re.compile(
     r"\b(?:because(?: of)?|due to|owing to|thanks to|as a result of|in order to|so that|"
     r"after|since|as|for fear|blamed (?:it )?on|caused by|citing|amid|over concerns?|"
@@ -123,7 +133,8 @@ _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("distance", re.compile(r"\bhow far\b|\bhow (?:high|tall|deep|wide)\b|\bdistance\b", re.I)),
     ("money", re.compile(r"\bhow much\b.*\b(?:pay|paid|cost|spend|spent|worth|price|fork|charge|raise|earn|sell|sold|buy|bought|fund|fine|budget|revenue|salary|money|deal|damages|value|valued|fee|tix|tickets?)|\b(?:what|what's|whats)\b.*\b(?:price|cost|fee|salary|revenue|budget|valuation|worth|damages)\b|\bhow much money\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:years?|dates?|days?|months?|time|decades?|century)\b|\btil+ when\b|\bhow long ago\b|\bwhat time\b", re.I)),
-    ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy|often)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b", re.I)),
+    ("frequency", re.compile(r"\bhow (?:often|frequently)\b|\bhow many times (?:a|an|per|each|every)\b", re.I)),
+    ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b", re.I)),
     ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to|kicked off|triggered|prompted|sparked|made)\b|\bthe reason\b|\bwhat for\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\b(?:what|which) (?:town|city|country|state|place|region|venue|park|street|location|county|island|village|neighbou?rhood|hotel|stadium|arena)\b", re.I)),
     ("person", re.compile(r"\bwho(?:m|se|'s| is| was)?\b|\b(?:what|which) (?:person|man|woman|guy|player|actor|actress|singer|artist|author|writer|director|coach|ceo|chair\w*|scholar|analyst|official|minister|senator|judge|politicians?|executive|founder|leader|president|boss|journalist|reporter|spokes\w+)\b|\bname of the (?:person|man|woman|guy)\b", re.I)),
@@ -281,6 +292,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             for p in _matches(_QUANTITY, sentence)
             if not _YEAR_ONLY.fullmatch(p.text) and _CARDINAL.search(p.text)
         ]
+    elif kind == "frequency":
+        found = _matches(_FREQUENCY, sentence)
     elif kind == "reason":
         return _reason(sentence)
     elif kind == "list":
@@ -310,7 +323,8 @@ _CARDINAL = re.compile(
 # any words, and so can a name: "the central highlands", "his siblings' families" answer
 # "where" and "whom" without a capital letter, so names count in the score but do not gate.
 GATED_KINDS = frozenset(
-    {"money", "percent", "score", "age", "duration", "distance", "date", "quantity", "colour"}
+    {"money", "percent", "score", "age", "duration", "distance", "date", "quantity", "colour",
+     "frequency"}
 )  # fmt: skip
 
 

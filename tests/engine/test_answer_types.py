@@ -25,6 +25,7 @@ from bot.engine.answer_types import best_span, expected_type, find_spans
         ("who opened the bridge?", "person"),
         ("which company built the tunnel?", "org"),
         ("what colour is the new logo?", "colour"),
+        ("how often does the ferry run?", "frequency"),
         ("what did the mayor promise?", None),
         # keyword queries, as typed into a search box
         ("harbour bridge reopening date", "date"),
@@ -68,6 +69,8 @@ def test_expected_type(question, kind):
             "Mayor Ana Halvorsen",
         ),
         ("how long did the strike last", "The strike lasted 12 days.", "12 days"),
+        ("how often does the ferry run?", "The Aurora runs every 20 minutes.", "every 20 minutes"),
+        ("how often does the council meet?", "It meets quarterly in the town hall.", "quarterly"),
     ],
 )
 def test_best_span_finds_the_answering_phrase(question, sentence, phrase):
