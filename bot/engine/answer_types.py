@@ -20,7 +20,7 @@ from bot.engine.wordlists import DATE_WORDS, DEMONYMS, MONEY_WORDS, NUMBER_WORDS
 
 _MONEY_STEMS = frozenset(stem(w) for w in MONEY_WORDS) | {"fork", "shell", "cough", "dish"}
 _SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k|b|tn)\b"
-_NUM = r"\d[\d,]*(?:\.\d+)?"
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"  # "1,900" and "2.5"; not the comma after "2003,"
 _NUMWORD = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _CURRENCY_WORDS = (
     r"(?:dollars?|euros?|pounds?|yen|yuan|francs?|rupees?|naira|usd|eur|gbp|cents?|pesos?|won)"
@@ -285,6 +285,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         found = _matches(_DISTANCE, sentence)
     elif kind == "date":
         found = _matches(_DATE, sentence)
+        if _ASKS_YEAR.search(question):  # "what year" wants the year, not "June 9th"
+            found = [p for p in found if _YEAR.search(p.text)]
     elif kind == "quantity":
         found = _matches(_MONEY, sentence) + _matches(_PERCENT, sentence)
         found += [
@@ -292,6 +294,10 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             for p in _matches(_QUANTITY, sentence)
             if not _YEAR_ONLY.fullmatch(p.text) and _CARDINAL.search(p.text)
         ]
+        counted = _COUNTED.search(question)
+        if counted and counted.group(1).lower() not in _UNITS:
+            # "how many people" is not answered by "185 miles" or "$40 million"
+            found = [p for p in found if not _UNIT_END.search(p.text)]
     elif kind == "frequency":
         found = _matches(_FREQUENCY, sentence)
     elif kind == "reason":
@@ -312,6 +318,43 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
 
 
 _YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
+_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)s?\b")
+_ASKS_YEAR = re.compile(r"\b(?:what|which) years?\b|\byear did\b", re.I)
+_COUNTED = re.compile(r"\bhow many ([a-z]+)", re.I)
+_UNITS = frozenset(
+    [
+        "miles",
+        "mile",
+        "kilometres",
+        "kilometers",
+        "km",
+        "metres",
+        "meters",
+        "feet",
+        "foot",
+        "yards",
+        "inches",
+        "years",
+        "days",
+        "weeks",
+        "months",
+        "hours",
+        "minutes",
+        "seconds",
+        "dollars",
+        "euros",
+        "pounds",
+        "percent",
+        "points",
+        "degrees",
+    ]
+)
+_UNIT_END = re.compile(
+    r"(?:[$€£¥%]|\b(?:miles?|kilometres?|kilometers?|km|metres?|meters?|feet|foot|yards?|"
+    r"inches|years?|days?|weeks?|months?|hours?|minutes?|seconds?|dollars?|euros?|pounds?|"
+    r"percent|degrees?))",
+    re.I,
+)
 # A count has a digit or a cardinal word ("second quarter" and "half" are not counts).
 _CARDINAL = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"

@@ -166,3 +166,20 @@ def test_a_nationality_is_a_people_unless_it_qualifies_a_noun():
         )
     ] == ["French"]
     assert expected_type("in what years did the ferry run?") == "date"
+
+
+def test_a_count_of_people_is_not_a_distance_and_a_year_question_wants_the_year():
+    q = "how many people were evacuated?"
+    assert find_spans("quantity", "The fire was 185 miles north of the harbour.", q) == []
+    assert [p.text for p in find_spans("quantity", "Some 28 people were evacuated.", q)] == [
+        "Some 28 people"
+    ]
+    q = "what year did she join the crew?"
+    assert find_spans("date", "She joined on June 9th.", q) == []
+    span = best_span("date", "She joined the crew in 1975 and left on June 9th 1982.", q)
+    assert span is not None and "1975" in span.text
+
+
+def test_a_number_does_not_swallow_the_comma_after_it():
+    found = find_spans("quantity", "Built in 2003, it holds 1,900 people.", "how many people?")
+    assert [p.text for p in found] == ["1,900 people"]
