@@ -173,8 +173,9 @@ def test_eval_answers_writes_reports(env, tmp_path):
     assert (out / "eval-answers-tiny-squad-extractive.json").is_file()
     markdown = (out / "eval-answers-tiny-squad-extractive.md").read_text()
     assert "answer accuracy" in markdown
-    # the same questions' retrieval, for the three retrievers, with its Hits@k plot
-    assert set(report["retrieval"]) == {"hybrid", "dense", "bm25"}
+    # the same questions' retrieval, for each retriever (and the fused ranking before the
+    # rerank), with its Hits@k plot
+    assert set(report["retrieval"]) == {"hybrid", "rrf", "dense", "bm25"}
     assert report["retrieval"]["hybrid"]["n"] == report["answerable"]["questions"]
     assert "eval-answers-tiny-squad-extractive-hits.png" in markdown
     assert (out / "eval-answers-tiny-squad-extractive-hits.png").stat().st_size > 1000
