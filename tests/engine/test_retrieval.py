@@ -136,6 +136,21 @@ def test_exact_identifier_is_found_by_the_lexical_side(store: ChromaArticleStore
     assert _articles(retriever.retrieve("what happened to HX-4471?", k=3))[0] == "ferry"
 
 
+def test_a_misspelt_word_is_read_as_the_indexed_word_one_edit_away(store) -> None:
+    retriever = HybridRetriever(store)
+    index = retriever.lexical.index
+    tokenizer = retriever.lexical.tokenizer
+    frequency = index.document_frequency
+    tokens = tokenizer.query_tokens("harbuor brigde repiar saplnigs qwzxv", frequency)
+    assert tokens == tokenizer("harbour bridge repair saplings qwzxv")  # nothing near: kept
+    assert _articles(retriever.retrieve_lexical("saplnigs", k=3)) == ["oaks"]
+    assert retriever.retrieve_lexical("sapling", k=3)  # a known word is never "corrected"
+    assert tokenizer.query_tokens("brigde", lambda token: 0) == tokenizer("brigde")
+    assert retriever.retrieve("how much did the brigde repiar cost?", k=1)[0].passage.id == (
+        "bridge:1"
+    )
+
+
 def test_stopword_only_query_gives_no_lexical_hits(store: ChromaArticleStore) -> None:
     retriever = HybridRetriever(store)
     assert retriever.retrieve_lexical("the of and", k=5) == []

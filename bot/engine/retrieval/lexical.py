@@ -94,6 +94,48 @@ class Tokenizer:
                 cache.clear()
         return [cache.get(w) or w for w in words]
 
+    def stems(self, words: Sequence[str]) -> list[str]:
+        """The stems of ``words`` (the words themselves without a stemmer)."""
+        return list(self._stem(list(words))) if self._stem is not None and words else list(words)
+
+    def query_tokens(self, text: str, document_frequency: Callable[[str], int]) -> list[str]:
+        """Tokens of a question, a misspelt word read as the indexed word one edit away.
+
+        People type questions fast ("resturant", "finsihed"); BM25 then loses exactly the rare
+        word that mattered. A word of ``MIN_TYPO_LENGTH`` letters or more whose stem no document
+        holds is replaced by the most common indexed stem among its one-edit variants (a letter
+        dropped, swapped with the next, replaced or added); with none, it stays as it was.
+        """
+        words = [w for w in _TOKEN_RE.findall(text.lower()) if w not in self._stopwords]
+        tokens = self(" ".join(words))
+        out = []
+        for word, token in zip(words, tokens, strict=True):
+            if document_frequency(token) or len(word) < MIN_TYPO_LENGTH or not word.isalpha():
+                out.append(token)
+                continue
+            variants = sorted(_one_edit(word) - self._stopwords)
+            scored = [
+                (document_frequency(stem), stem)
+                for stem in dict.fromkeys(self.stems(variants))
+            ]
+            best = max(scored, default=(0, token))
+            out.append(best[1] if best[0] > 0 else token)
+        return out
+
+
+MIN_TYPO_LENGTH = 5
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_edit(word: str) -> set[str]:
+    """Every string one deletion, adjacent swap, replacement or insertion away from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    inserts = {a + c + b for a, b in splits for c in _LETTERS}
+    return (deletes | swaps | replaces | inserts) - {word}
+
 
 # --------------------------------------------------------------------------------------------
 # The lexical index
@@ -207,26 +249,28 @@ class LexicalIndex:
             scores = np.where(allowed, scores, 0.0)
         return scores
 
-    def idf(self, tokens: Sequence[str]) -> dict[str, float]:
-        """BM25's inverse document frequency of each token (unknown tokens: as if in no document).
+    def document_frequency(self, token: str) -> int:
+        """How many documents hold ``token``.
 
         Read from the index itself: its score matrix is stored column by token, so a token's
         document frequency is the length of its column.
         """
+        if self.bm25 is None:
+            return 0
+        column = self.bm25.vocab_dict.get(token)
+        indptr = self.bm25.scores.get("indptr")
+        if column is None or indptr is None or column + 1 >= len(indptr):
+            return 0
+        return int(indptr[column + 1] - indptr[column])
+
+    def idf(self, tokens: Sequence[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of each token (unknown ones: in no document)."""
         n = len(self.ids)
-        out: dict[str, float] = {}
-        indptr = None
-        vocab: dict[str, int] = {}
-        if self.bm25 is not None:
-            vocab = self.bm25.vocab_dict
-            indptr = self.bm25.scores.get("indptr")
-        for token in set(tokens):
-            column = vocab.get(token)
-            df = 0
-            if column is not None and indptr is not None and column + 1 < len(indptr):
-                df = int(indptr[column + 1] - indptr[column])
-            out[token] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        return out
+        return {
+            token: math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            for token in set(tokens)
+            for df in (self.document_frequency(token),)
+        }
 
     # persistence ---------------------------------------------------------------------------
 
@@ -376,7 +420,8 @@ class LexicalRetriever:
         """The ``k`` best passages by BM25 (no per-article cap; see ``HybridRetriever``)."""
         compiled = CompiledFilter.from_filters(filters)
         index = self.index
-        rows = index.search(self.tokenizer(query), k, index.mask(compiled))
+        tokens = self.tokenizer.query_tokens(query, index.document_frequency)
+        rows = index.search(tokens, k, index.mask(compiled))
         return _hits_from_rows(self.store, index, rows, {})
 
     def search_rows(
@@ -384,12 +429,13 @@ class LexicalRetriever:
     ) -> tuple[LexicalIndex, list[tuple[int, float]]]:
         """Ranked (row, score) pairs of the live index; the index is returned with them."""
         index = self.index
-        return index, index.search(self.tokenizer(query), k, index.mask(compiled))
+        tokens = self.tokenizer.query_tokens(query, index.document_frequency)
+        return index, index.search(tokens, k, index.mask(compiled))
 
     def search_all(self, query: str, k: int, compiled: CompiledFilter) -> LexicalSearch:
         """The ``k`` best rows plus every document's score (for reranking), in one BM25 pass."""
         index = self.index
-        tokens = self.tokenizer(query)
+        tokens = self.tokenizer.query_tokens(query, index.document_frequency)
         scores = index.scores(tokens, index.mask(compiled))
         return LexicalSearch(index, top_rows(scores, k), tokens, scores)
 
