@@ -151,6 +151,18 @@ def test_a_misspelt_word_is_read_as_the_indexed_word_one_edit_away(store) -> Non
     )
 
 
+def test_a_story_is_found_by_where_it_ran(store) -> None:
+    from bot.engine.retrieval.lexical import site_name
+
+    retriever = HybridRetriever(store)
+    # "Coast Times" is only the ferry story's publisher: no passage text says it
+    assert _articles(retriever.retrieve_lexical("that coast times story", k=3)) == ["ferry"]
+    assert site_name("https://www.wsj.com/articles/x") == "wsj"
+    assert site_name("https://www.bbc.co.uk/news/x") == "bbc"
+    assert site_name("http://social.techcrunch.com/2019/x") == "techcrunch"
+    assert site_name(None) == site_name("not a url") == ""
+
+
 def test_stopword_only_query_gives_no_lexical_hits(store: ChromaArticleStore) -> None:
     retriever = HybridRetriever(store)
     assert retriever.retrieve_lexical("the of and", k=5) == []

@@ -1,4 +1,4 @@
-"""The lexical side of retrieval: BM25 (``bm25s``) over title + text, persisted, swapped atomically.
+"""The lexical side of retrieval: BM25 (``bm25s``) over publisher, site, title and text, persisted.
 
 News questions hinge on names and numbers that embeddings blur, and BM25 catches them. Chroma
 1.5's own sparse/hybrid ``Collection.search`` exists only for its distributed and hosted versions
@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -138,12 +139,44 @@ def _one_edit(word: str) -> set[str]:
 
 
 # --------------------------------------------------------------------------------------------
+# What a passage is indexed as
+
+# Bumped whenever ``indexed_text`` changes, so persisted indexes of the old text are rebuilt.
+INDEXED_FIELDS = "site-title-text"
+_SITE_NOISE = frozenset({"www", "m", "amp", "news", "blog", "blogs", "edition"})
+
+
+def site_name(url: str | None) -> str:
+    """The site a page is on, as people name it: ``https://www.wsj.com/x`` -> ``wsj``."""
+    host = (urlparse(url or "").hostname or "").lower()
+    labels = [label for label in host.split(".") if label and label not in _SITE_NOISE]
+    if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2:
+        labels = labels[:-1]  # bbc.co.uk: "co" is part of the suffix
+    return labels[-2] if len(labels) >= 2 else (labels[0] if labels else "")
+
+
+def indexed_text(passage: Passage) -> str:
+    """What BM25 indexes for a passage: publisher and site, title, text.
+
+    People refer to a story by where it ran ("that wired piece on neo-banks", "the wsj gaming
+    piece"); the publisher's name and the site's name make those words find it.
+    """
+    where = " ".join(x for x in (passage.source, site_name(passage.url)) if x)
+    return "\n".join(x for x in (where, passage.title, passage.text) if x)
+
+
+def index_version(tokenizer: Tokenizer) -> str:
+    """The tokenizer's version and the indexed fields' (kept with a persisted index)."""
+    return f"{tokenizer.version}+{INDEXED_FIELDS}"
+
+
+# --------------------------------------------------------------------------------------------
 # The lexical index
 
 
 @dataclass(eq=False)
 class LexicalIndex:
-    """An immutable BM25 index over passages (title + text), with the metadata filters need.
+    """An immutable BM25 index over passages (``indexed_text``), with the metadata filters need.
 
     Instances are never modified after construction; a rebuild makes a new one and swaps it in.
     """
@@ -193,7 +226,7 @@ class LexicalIndex:
             sources.append(passage.source)
             ts = passage_timestamp(passage)
             stamps.append(float(ts) if ts is not None else math.nan)
-            tokens.append(tokenizer(f"{passage.title}\n{passage.text}"))
+            tokens.append(tokenizer(indexed_text(passage)))
         model = None
         if ids:
             model = bm25s.BM25()
@@ -204,7 +237,7 @@ class LexicalIndex:
             sources,
             np.asarray(stamps, dtype=np.float64),
             model,
-            tokenizer.version,
+            index_version(tokenizer),
             generation,
         )
 
@@ -502,7 +535,7 @@ class LexicalRetriever:
         except (OSError, ValueError, KeyError) as exc:
             log.debug("no usable persisted lexical index: %s", exc)
             return None
-        if index.tokenizer_version != self.tokenizer.version:
+        if index.tokenizer_version != index_version(self.tokenizer):
             return None
         if len(index) != self.store.count():
             # Another collection wrote here, or the store changed without a new generation.
