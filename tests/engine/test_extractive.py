@@ -131,16 +131,21 @@ def test_keyword_queries_over_short_noisy_snippets(real_embeddings, query, short
         assert result.text.startswith(f"{short} — “")
 
 
-def test_an_articles_own_question_is_never_quoted_as_the_answer(real_embeddings):
+def _read_one_passage(embeddings, question: str, title: str, text: str):
+    """The reader's answer to ``question`` from one passage of our own."""
     from vectorstore.base import Hit, Passage
 
+    hit = Hit(Passage(id="p:0", article_id="p", index=0, text=text, title=title), 1.0)
+    return ExtractiveAnswerer(embeddings).compose(question, [hit])
+
+
+def test_an_articles_own_question_is_never_quoted_as_the_answer(real_embeddings):
     text = (
         "Which ferry crosses the sound fastest? Skerryline's Aurora does, at 31 knots. "
         "The council had asked which ferry crosses the sound fastest?"
     )
-    hit = Hit(Passage(id="f:0", article_id="f", index=0, text=text, title="Ferries"), 1.0)
-    result = ExtractiveAnswerer(real_embeddings).compose(
-        "which ferry crosses the sound fastest?", [hit]
+    result = _read_one_passage(
+        real_embeddings, "which ferry crosses the sound fastest?", "Ferries", text
     )
     assert not result.abstained
     assert all(not c.quote.rstrip().endswith("?") for c in result.citations)
@@ -149,15 +154,12 @@ def test_an_articles_own_question_is_never_quoted_as_the_answer(real_embeddings)
 
 
 def test_a_list_question_answered_in_prose_is_still_answered(real_embeddings):
-    from vectorstore.base import Hit, Passage
-
     text = (
         "Captain Ina Berg joined Skerryline in 2019. Off duty she plays guitar and saxophone "
         "in a harbour band. The Aurora carries up to 150 passengers."
     )
-    hit = Hit(Passage(id="b:0", article_id="b", index=0, text=text, title="Ina Berg"), 1.0)
-    result = ExtractiveAnswerer(real_embeddings).compose(
-        "what instruments does captain ina berg play?", [hit]
+    result = _read_one_passage(
+        real_embeddings, "what instruments does captain ina berg play?", "Ina Berg", text
     )
     assert not result.abstained, result
     assert "guitar and saxophone" in result.text
