@@ -82,9 +82,10 @@ class HybridRetriever:
     dropped, so a narrow filter still fills ``k``.
 
     ``hybrid`` then reranks the first ``rerank_depth`` candidates of that list by the evidence
-    their sentences hold (see ``rerank``; ``Hit.score`` becomes the reranker's, in (0, 1]) and
-    applies the cap again; ``rrf`` is the fused list without the rerank. A store that keeps no
-    sentence vectors (no ``passage_vectors``) gets the fused list.
+    their sentences hold (see ``rerank``; ``Hit.score`` becomes the model's probability, or with
+    ``prefer_recent`` ``1 / (rrf_k + reranked rank)`` times the boost) and applies the cap again;
+    ``rrf`` is the fused list without the rerank. A store that keeps no sentence vectors (no
+    ``passage_vectors``) gets the fused list.
     """
 
     def __init__(
@@ -135,7 +136,7 @@ class HybridRetriever:
     # Retriever protocol -------------------------------------------------------------------
 
     def retrieve(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query``; ``Hit.score`` is the reranker's score."""
+        """The ``k`` best passages for ``query``; ``Hit.score`` falls with the reranked rank."""
         return self.retrieve_modes(query, k, filters, modes=("hybrid",))["hybrid"]
 
     def retrieve_dense(
@@ -235,13 +236,20 @@ class HybridRetriever:
             return scored
         ordered, candidates, features = found
         scores = rerank_scores(features, self.rerank_weights)
-        reranked = [(c.id, float(p)) for c, p in zip(candidates, scores, strict=True)]
-        if prefer_recent:
-            reranked = self._boost_recent(reranked, ranked)
-        reranked.sort(key=lambda item: item[1], reverse=True)
-        # The rest keep their fused order, below every reranked candidate.
-        floor = min(p for _, p in reranked) if reranked else 1.0
+        order = sorted(range(len(candidates)), key=lambda i: -scores[i])
         rest = [pid for pid, _ in ordered[max(self.rerank_depth, k) :]]
+        if prefer_recent:
+            # The model's scores spread too far for a x1.3 to count: asked for recent articles,
+            # score by reranked rank as fusion scores by fused rank, 1 / (rrf_k + rank), so the
+            # boost weighs as much as it does on fused scores.
+            by_rank = [
+                (pid, 1.0 / (self.rrf_k + rank))
+                for rank, pid in enumerate([candidates[i].id for i in order] + rest, start=1)
+            ]
+            return self._boost_recent(by_rank, ranked)
+        reranked = [(candidates[i].id, float(scores[i])) for i in order]
+        # The rest keep their fused order, below every reranked candidate.
+        floor = float(scores[order[-1]])
         tail = [(pid, floor * 0.5 ** (i + 1) / (1 + len(rest))) for i, pid in enumerate(rest)]
         return reranked + tail
 

@@ -132,11 +132,7 @@ def candidate_features(
 
 
 def rerank_scores(features: np.ndarray, weights: RerankWeights) -> np.ndarray:
-    """Positive scores, largest first is best: ``exp(w . x - max)``.
-
-    Probabilities rather than raw linear scores, so the per-article soft cap (a multiplicative
-    decay) and the recency boost act on them as they act on fused scores.
-    """
+    """Positive scores, largest first is best: ``exp(w . x - max)`` (the model's probabilities)."""
     if features.size == 0:
         return np.zeros(0)
     linear = features @ np.asarray(weights.values, dtype=np.float64)
