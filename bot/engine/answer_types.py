@@ -277,6 +277,13 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         found = _matches(_SCORE, sentence) or [
             p for p in _matches(_QUANTITY, sentence) if re.search(r"\d", p.text)
         ]
+        # "up 109-98 with 3:08 to play" is the score during the game, not its result
+        found = [
+            p
+            for p in found
+            if not _IN_PLAY_BEFORE.search(sentence[: p.start])
+            and not _IN_PLAY_AFTER.match(sentence[p.end :])
+        ]
     elif kind == "age":
         found = [p for p in _matches(_AGE, sentence) if re.search(r"\d|old|aged?", p.text, re.I)]
     elif kind == "duration":
@@ -317,6 +324,14 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     return [p for p in found if _outside(q_words, p.text)]
 
 
+_IN_PLAY_BEFORE = re.compile(
+    r"\b(?:up|down|led|leading|trailed|trailing|lead of|cut it to|made it|tied it at)\s+$", re.I
+)
+_IN_PLAY_AFTER = re.compile(
+    r"\s*(?:with\s+(?:\d+:\d+|\w+ (?:minutes?|seconds?))\s+(?:to play|left|remaining)|"
+    r"at (?:half-?time|the half|the break|the end of the (?:first|second|third)))",
+    re.I,
+)
 _YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)s?\b")
 _ASKS_YEAR = re.compile(r"\b(?:what|which) years?\b|\byear did\b", re.I)

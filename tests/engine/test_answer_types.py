@@ -183,3 +183,11 @@ def test_a_count_of_people_is_not_a_distance_and_a_year_question_wants_the_year(
 def test_a_number_does_not_swallow_the_comma_after_it():
     found = find_spans("quantity", "Built in 2003, it holds 1,900 people.", "how many people?")
     assert [p.text for p in found] == ["1,900 people"]
+
+
+def test_a_score_during_the_game_is_not_its_result():
+    q = "what was the final score?"
+    assert find_spans("score", "Skerry went up 21-14 with 3:08 to play.", q) == []
+    assert [p.text for p in find_spans("score", "They led 2-1 at halftime and won 3-1.", q)] == [
+        "3-1"
+    ]
