@@ -436,7 +436,9 @@ _LAST_ITEM = (
     r"[\w$€£.'’&-]+(?:\s+(?!(?:at|in|on|to|for|from|with|by|who|which|that|as|after|before|"
     r"during|while|when)\b)[\w$€£.'’&-]+){0,3}"
 )
-_ENUMERATION = re.compile(rf"{_ITEM}(?:,\s+{_ITEM})+,?\s+(?:and|or)\s+{_LAST_ITEM}")
+# At most 14 items: a long comma run with no "and" (a table flattened into text) then costs
+# linear time, not quadratic backtracking.
+_ENUMERATION = re.compile(rf"{_ITEM}(?:,\s+{_ITEM}){{1,12}},?\s+(?:and|or)\s+{_LAST_ITEM}")
 
 
 def _enumerations(sentence: str) -> list[Phrase]:
