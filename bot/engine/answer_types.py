@@ -172,6 +172,7 @@ _KEYWORD_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("distance", re.compile(r"\b(?:distance|height|depth)\b", re.I)),
     ("place", re.compile(r"\b(?:location|venue|address|whereabouts)\b", re.I)),
     ("reason", re.compile(r"\b(?:reason|cause|motive)s?\b", re.I)),
+    ("frequency", re.compile(r"\b(?:frequency|timetable)\b", re.I)),
     ("quantity", re.compile(r"\b(?:number|count|total|population|attendance|capacity|turnout)\b", re.I)),
 )  # fmt: skip
 

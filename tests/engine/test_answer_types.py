@@ -34,6 +34,7 @@ from bot.engine.answer_types import best_span, expected_type, find_spans
         ("cup final score", "score"),
         ("ferry strike reason", "reason"),
         ("aurora ferry capacity", "quantity"),
+        ("aurora ferry frequency", "frequency"),
         ("harbour bridge corrosion", None),
         ("is the date of the vote known?", None),  # a question, not a keyword query
     ],
