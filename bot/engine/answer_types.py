@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.engine.text import STOPWORDS, stem, words
+from bot.engine.text import STOPWORDS, stem, without_possessive, words
 from bot.engine.wordlists import DATE_WORDS, DEMONYMS, MONEY_WORDS, NUMBER_WORDS
 
 _MONEY_STEMS = frozenset(stem(w) for w in MONEY_WORDS) | {"fork", "shell", "cough", "dish"}
@@ -105,7 +105,6 @@ _COLOUR = re.compile(
 _DATELINE = re.compile(
     r"^[A-Z][A-Z .'’-]{2,}(?:,\s*[A-Z][\w .]*)?\s*(?:\([A-Za-z .]+\)\s*)?(?:[—–-]{1,2}|:)\s"
 )
-_POSSESSIVE = re.compile(r"['’]s$")
 _NEXT_WORD = re.compile(r"\s+([a-z][\w-]*)")
 # "Oscar-winning", "Washington-based": a name turned into an adjective.
 _NAME_AS_MODIFIER = re.compile(r"[-–][a-z]+$")
@@ -215,7 +214,7 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
     out = []
     dateline = _DATELINE.match(sentence)
     for m in _CAPITALISED.finditer(sentence):
-        text = _POSSESSIVE.sub("", m.group()).rstrip(".,'’")  # "Hawley’s" names Hawley
+        text = without_possessive(m.group()).rstrip(".,'’")  # "Hawley’s" names Hawley
         if not text or (dateline and m.start() < dateline.end()):
             continue
         if _NAME_AS_MODIFIER.search(text):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.engine.models import Turn
 from bot.engine.prompts import rewrite_messages
-from bot.engine.text import QUESTION_WORDS, STOPWORDS, stem, words
+from bot.engine.text import QUESTION_WORDS, STOPWORDS, stem, without_possessive, words
 from bot.engine.wordlists import ANAPHORA
 
 if TYPE_CHECKING:
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_POSSESSIVE = re.compile(r"['’]s$")
 _CONTINUATION = re.compile(r"^\s*(and|but|so|also|what about|how about|then)\b[\s,]*", re.I)
 SHORT_QUESTION_TERMS = 3  # a question with this few content words probably leans on context
 MAX_CONTEXT_WORDS = 8
@@ -30,7 +29,7 @@ def _content_words(text: str) -> list[str]:
     return [
         w
         for w in words(text)
-        if w.lower() not in drop and _POSSESSIVE.sub("", w.lower()) not in drop
+        if w.lower() not in drop and without_possessive(w.lower()) not in drop
     ]
 
 

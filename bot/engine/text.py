@@ -103,14 +103,17 @@ def split_sentences(text: str) -> list[Span]:
 # --- terms -------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def without_possessive(word: str) -> str:
+    """``word`` without a trailing 's ("Hawley’s" -> "Hawley", "who's" -> "who")."""
+    return _POSSESSIVE.sub("", word)
 
 
 def stem(word: str) -> str:
     """A light stemmer: enough to match "repairs"/"repaired"/"repairing" with "repair"."""
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    w = w.strip("'")
+    w = without_possessive(word.lower().replace("’", "'")).strip("'")
     w = IRREGULAR_VERBS.get(w, w)
     if w[:1].isdigit():
         return w.replace(",", "")
