@@ -11,8 +11,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
+
+if TYPE_CHECKING:
+    from vectorstore.config import StoreSettings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -163,3 +167,31 @@ def shared_eval_dir(name: str) -> Path:
     if not path.is_dir():
         pytest.skip(f"{path} is absent: the shared eval data is not checked out beside the repo")
     return path
+
+
+def write_article(folder: Path, name: str, title: str, body: str) -> Path:
+    """A Markdown article ``folder/name.md`` with ``title`` as its heading."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.md"
+    path.write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+SettingsT = TypeVar("SettingsT", bound="StoreSettings")
+
+
+def store_settings(
+    request: pytest.FixtureRequest, tmp_path: Path, settings_cls: type[SettingsT], prefix: str
+) -> SettingsT:
+    """Settings for a test parametrised over ``embedded`` and ``server`` (the session's real
+    ``chroma run``, in a collection of the test's own)."""
+    if request.param == "embedded":
+        return settings_cls(_env_file=None, data_dir=tmp_path / "data")
+    host, port = request.getfixturevalue("chroma_server")
+    return settings_cls(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        chroma_host=host,
+        chroma_port=port,
+        collection=f"{prefix}-{tmp_path.name[-40:]}".replace("_", "-"),
+    )

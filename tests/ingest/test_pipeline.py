@@ -16,6 +16,7 @@ from ingest.pipeline import DIRTY_FILE, open_record_manager, run_ingest
 from ingest.report import IngestProgress
 from ingest.state import read_generation, read_state
 from ingest.status import corpus_status
+from tests.conftest import write_article
 from vectorstore.chroma import ChromaArticleStore
 from vectorstore.errors import EmbeddingModelMismatch
 
@@ -41,13 +42,6 @@ TOPICS = {
         "charges at the quay while passengers board.",
     ),
 }
-
-
-def write_article(folder: Path, name: str, title: str, body: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.md"
-    path.write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture

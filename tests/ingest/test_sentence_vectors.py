@@ -12,6 +12,7 @@ import pytest
 
 from ingest.config import IngestSettings
 from ingest.pipeline import run_ingest
+from tests.conftest import store_settings, write_article
 from vectorstore.chroma import ChromaArticleStore
 from vectorstore.sentences import (
     META_SENTENCE_VECTORS,
@@ -39,31 +40,17 @@ ARTICLES = {
 }
 
 
-def write(folder: Path, name: str, title: str, body: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.md").write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
-
-
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus"
     for name, (title, body) in ARTICLES.items():
-        write(folder, name, title, body)
+        write_article(folder, name, title, body)
     return folder
 
 
 @pytest.fixture(params=["embedded", "server"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> IngestSettings:
-    if request.param == "embedded":
-        return IngestSettings(_env_file=None, data_dir=tmp_path / "data")
-    host, port = request.getfixturevalue("chroma_server")
-    return IngestSettings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        chroma_host=host,
-        chroma_port=port,
-        collection=f"sv-{tmp_path.name[-40:]}".replace("_", "-"),
-    )
+    return store_settings(request, tmp_path, IngestSettings, "sv")
 
 
 @pytest.fixture
@@ -107,7 +94,9 @@ def test_vectors_follow_skip_replace_and_delete(
     again = run_ingest([str(corpus)], settings, store=store)
     assert again.skipped == 3 and vectors_by_id(store) == first
 
-    write(corpus, "bridge", "Harbour bridge reopens", "The bridge opened late. Tolls start in May.")
+    write_article(
+        corpus, "bridge", "Harbour bridge reopens", "The bridge opened late. Tolls start in May."
+    )
     (corpus / "oaks.md").unlink()
     report = run_ingest([str(corpus)], settings, store=store)
     assert (report.updated, report.deleted) == (1, 1)

@@ -11,7 +11,7 @@ import pytest
 
 from ingest.config import IngestSettings
 from ingest.pipeline import run_ingest
-from tests.conftest import ChromaServerProcess
+from tests.conftest import ChromaServerProcess, write_article
 from vectorstore.chroma import ChromaArticleStore
 
 
@@ -24,13 +24,6 @@ def host_settings(server: ChromaServerProcess, data_dir: Path) -> IngestSettings
         chunk_tokens=64,
         chunk_overlap_tokens=8,
     )
-
-
-def write_article(folder: Path, name: str, title: str, body: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.md"
-    path.write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture

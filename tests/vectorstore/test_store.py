@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
-from tests.conftest import free_port
+from tests.conftest import free_port, store_settings
 from vectorstore.chroma import ChromaArticleStore
 from vectorstore.config import StoreSettings
 from vectorstore.errors import EmbeddingModelMismatch, VectorStoreUnavailable
@@ -37,16 +37,7 @@ def _docs() -> tuple[list[Document], list[str]]:
 
 @pytest.fixture(params=["embedded", "server"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> StoreSettings:
-    if request.param == "embedded":
-        return StoreSettings(_env_file=None, data_dir=tmp_path / "data")
-    host, port = request.getfixturevalue("chroma_server")
-    return StoreSettings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        chroma_host=host,
-        chroma_port=port,
-        collection=f"t-{tmp_path.name[-40:]}".replace("_", "-"),
-    )
+    return store_settings(request, tmp_path, StoreSettings, "t")
 
 
 @pytest.fixture
