@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.common import config_exit, load_settings, require_corpus
+from bot.cli.common import cli_errors, load_settings, require_corpus
 from bot.cli.feedback import record_refusal
 from bot.engine.errors import QuestionRejected
-from vectorstore.errors import ConfigError, FootnoteError
+from vectorstore.errors import FootnoteError
 
 if TYPE_CHECKING:
     from bot.config import BotSettings
@@ -112,14 +112,10 @@ def load_services(settings: BotSettings | None = None) -> Services:
     from bot.wiring import build_services
 
     settings = settings or load_settings()
-    try:
+    with cli_errors():
         llm = make_chat_model(settings)
         require_corpus(settings)
         return build_services(settings, llm=llm, answer_only=True)
-    except ConfigError as exc:
-        config_exit(str(exc))
-    except FootnoteError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][0-9:.+\-Z]+)?$")

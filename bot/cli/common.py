@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
 import click
+
+from vectorstore.errors import ConfigError, FootnoteError
 
 if TYPE_CHECKING:
     from bot.config import BotSettings
@@ -17,6 +21,20 @@ def config_exit(message: str) -> NoReturn:
     """Report a configuration problem on stderr and exit 78."""
     click.echo(f"Error: configuration: {message}", err=True)
     sys.exit(EX_CONFIG)
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """Footnote's errors the CLI's way: configuration 78, others one ``Error:`` line (exit 1).
+
+    Never a traceback; click prints the ``ClickException``.
+    """
+    try:
+        yield
+    except ConfigError as exc:
+        config_exit(str(exc))
+    except FootnoteError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def load_settings() -> BotSettings:
@@ -45,7 +63,6 @@ def empty_corpus_message(settings: BotSettings) -> str:
 def require_corpus(settings: BotSettings) -> None:
     """Stop with exit 1 when the store holds nothing; reads only, so no ``./data`` appears."""
     from vectorstore.client import collection_count
-    from vectorstore.errors import FootnoteError
 
     try:
         count = collection_count(settings)

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import config_exit, load_settings
-from vectorstore.errors import ConfigError, FootnoteError
+from bot.cli.common import cli_errors, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +64,8 @@ def eval_retrieval(
 
     if is_news_dataset(dataset_dir):
         settings = load_settings()
-        try:
+        with cli_errors():
             news_report = run_news_retrieval(settings, dataset_dir, out_dir=out_dir, corpus=corpus)
-        except ConfigError as exc:
-            config_exit(str(exc))
-        except FootnoteError as exc:
-            raise click.ClickException(str(exc)) from exc
         if as_json:
             click.echo(json.dumps(news_report, ensure_ascii=False))
         else:
@@ -88,7 +83,7 @@ def eval_retrieval(
 
     settings = load_settings()
     name = slug(dataset_dir.resolve().name)
-    try:
+    with cli_errors():
         dataset = load_dataset(dataset_dir, split)
         store, scratch = scratch_store(
             settings, name, [str(dataset.corpus_path)], show_progress=not as_json
@@ -104,10 +99,6 @@ def eval_retrieval(
                 click.echo(f"  {done}/{of} ({time.perf_counter() - started:.0f}s)", err=True)
 
         results = evaluate_retrieval(retriever, dataset, limit=limit, on_progress=progress)
-    except ConfigError as exc:
-        config_exit(str(exc))
-    except FootnoteError as exc:
-        raise click.ClickException(str(exc)) from exc
     seconds = time.perf_counter() - started
     details = {
         "dataset": str(dataset_dir),
@@ -203,7 +194,7 @@ def eval_answers(
                 seconds = time.perf_counter() - started
                 click.echo(f"  {done}/{total} questions ({seconds:.0f}s)", err=True)
 
-        try:
+        with cli_errors():
             news_report = news.run_news_eval(
                 settings,
                 dataset,
@@ -214,24 +205,16 @@ def eval_answers(
                 fit=fit,
                 fit_with=fit_with,
             )
-        except ConfigError as exc:
-            config_exit(str(exc))
-        except FootnoteError as exc:
-            raise click.ClickException(str(exc)) from exc
         if as_json:
             click.echo(json.dumps(news_report, ensure_ascii=False))
         else:
             click.echo(news.markdown(news_report).split("\n## Failures")[0])
             click.echo(f"report: {news_report['report']}", err=True)
         return
-    try:
+    with cli_errors():
         report = ev.run_eval(
             settings, dataset, limit=limit or DEFAULT_EVAL_LIMIT, out_dir=out_dir, fit=fit
         )
-    except ConfigError as exc:
-        config_exit(str(exc))
-    except FootnoteError as exc:
-        raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
     else:

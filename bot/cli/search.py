@@ -10,8 +10,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.common import config_exit, empty_corpus_message, load_settings, require_corpus
-from vectorstore.errors import ConfigError, FootnoteError
+from bot.cli.common import (
+    cli_errors,
+    empty_corpus_message,
+    load_settings,
+    require_corpus,
+)
+from vectorstore.errors import FootnoteError
 
 if TYPE_CHECKING:
     from bot.config import BotSettings
@@ -22,7 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 def _open_retriever(settings: BotSettings) -> HybridRetriever:
     """The configured store and a hybrid retriever over it; errors become CLI errors."""
     from bot.engine.retrieval import HybridRetriever
@@ -30,16 +34,12 @@ def _open_retriever(settings: BotSettings) -> HybridRetriever:
     from vectorstore.embeddings import SentenceTransformerEmbeddings
 
     require_corpus(settings)  # before the embedding model loads; creates nothing
-    try:
+    with cli_errors():
         store = ChromaArticleStore.from_settings(
             settings, SentenceTransformerEmbeddings.from_settings(settings, light=True)
         )
         if store.count() == 0:
             raise click.ClickException(empty_corpus_message(settings))
-    except ConfigError as exc:
-        config_exit(str(exc))
-    except FootnoteError as exc:
-        raise click.ClickException(str(exc)) from exc
     return HybridRetriever(store, data_dir=settings.data_dir)
 
 
