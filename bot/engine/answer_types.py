@@ -122,6 +122,12 @@ class Phrase:
     text: str
 
 
+# Up to two words naming which one ("which AEI China scholar", "what Texas town"), but not the
+# start of a clause ("what did the man say" asks for what he said, not for a man).
+_MODIFIERS = (
+    r"(?:(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|the|a|an|"
+    r"this|that|his|her|its|their|they|he|she|it|you|i|we|kind|sort|type)\b)[\w.-]+ ){0,2}"
+)
 _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Several things at once: "which 5 companies", "who's on the panel", "what guns did they find".
     ("list", re.compile(r"\b(?:what|which|name(?: the)?) (?:\d+|three|four|five|six|seven|eight|nine|ten|all(?: the)?) \w+|\bwho(?:'s|’s| is| are| was| were)? (?:on|in) the (?:\w+ ){0,3}(?:panel|team|cast|line-?up|board|shortlist|list|squad|committee)\b|\b(?:what|which) (?:\w+ )?(?!(?:years|days|weeks|months|hours|minutes|times|dates|decades)\b)\w+[^s\W]s (?:did|do|does|are|were|have|has|will|would|can)\b", re.I)),
@@ -135,8 +141,8 @@ _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("frequency", re.compile(r"\bhow (?:often|frequently)\b|\bhow many times (?:a|an|per|each|every)\b", re.I)),
     ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b", re.I)),
     ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to|kicked off|triggered|prompted|sparked|made)\b|\bthe reason\b|\bwhat for\b", re.I)),
-    ("place", re.compile(r"\bwhere\b|\b(?:what|which) (?:town|city|country|state|place|region|venue|park|street|location|county|island|village|neighbou?rhood|hotel|stadium|arena)\b", re.I)),
-    ("person", re.compile(r"\bwho(?:m|se|'s| is| was)?\b|\b(?:what|which) (?:person|man|woman|guy|player|actor|actress|singer|artist|author|writer|director|coach|ceo|chair\w*|scholar|analyst|official|minister|senator|judge|politicians?|executive|founder|leader|president|boss|journalist|reporter|spokes\w+)\b|\bname of the (?:person|man|woman|guy)\b", re.I)),
+    ("place", re.compile(rf"\bwhere\b|\b(?:what|which) {_MODIFIERS}(?:town|city|country|state|place|region|venue|park|street|location|county|island|village|neighbou?rhood|hotel|stadium|arena)\b", re.I)),
+    ("person", re.compile(rf"\bwho(?:m|se|'s| is| was)?\b|\b(?:what|which) {_MODIFIERS}(?:person|man|woman|guy|player|actor|actress|singer|artist|author|writer|director|coach|ceo|chair\w*|scholar|analyst|official|minister|senator|judge|politicians?|executive|founder|leader|president|boss|journalist|reporter|spokes\w+)\b|\bname of the (?:person|man|woman|guy)\b", re.I)),
     ("colour", re.compile(r"\b(?:what|which) colou?rs?\b|\bcolou?rs? (?:is|are|was|were|did)\b", re.I)),
     ("org", re.compile(r"\b(?:what|which) (?:company|firm|agency|team|club|band|group|organi[sz]ation|department|party|university|school|outlet|network|brand|publication|paper|startup|bank|studio|label|airline)\b", re.I)),
 )  # fmt: skip

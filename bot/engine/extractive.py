@@ -109,7 +109,9 @@ DEFAULT_SUPPORT_BIAS = -5.7555
 DEFAULT_THRESHOLD = 0.45  # abstain when the support probability is below this
 DEFAULT_SECOND_RATIO = 0.5  # a 2nd/3rd sentence must score this share of the best
 DEFAULT_GATE_RATIO = 0.5  # a typed sentence must score this share of the best to lead
+DEFAULT_HANDOFF_RATIO = 0.25  # a neighbour with the asked kind leads at this share of the best
 _TYPE_FOUND = FEATURES.index("type_found")
+_TYPE_MISSING = FEATURES.index("type_missing")
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
 
 # A list may be put in prose ("guitar and saxophone"): one found counts, none is no evidence.
@@ -181,6 +183,7 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         second_ratio: float = DEFAULT_SECOND_RATIO,
         gate_ratio: float = DEFAULT_GATE_RATIO,
+        handoff_ratio: float = DEFAULT_HANDOFF_RATIO,
     ) -> None:
         if len(weights) != len(FEATURES):
             raise ValueError(f"need {len(FEATURES)} weights, got {len(weights)}")
@@ -197,6 +200,7 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.second_ratio = second_ratio
         self.gate_ratio = gate_ratio
+        self.handoff_ratio = handoff_ratio
 
     def candidates(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
         """Every usable sentence of ``hits`` with its features (unscored)."""
@@ -369,6 +373,8 @@ class ExtractiveAnswerer:
             if not typed or typed[0].probability < best * self.gate_ratio:
                 return []
             lead = typed[0]
+        else:
+            lead = self._handoff(scored, lead, best)
         chosen = [lead]
         for cand in scored:
             if cand is lead:
@@ -381,6 +387,28 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(cand)
         return chosen
+
+    def _handoff(self, scored: Sequence[Candidate], lead: Candidate, best: float) -> Candidate:
+        """The sentence next to ``lead`` that says what ``lead`` only restates, or ``lead``.
+
+        The sentence closest to a question's words often restates it ("Wales beat Hungary 2-0")
+        and the one beside it holds the asked-for phrase ("Aaron Ramsey scored twice"; a quote,
+        then "…, said Derek Scissors"). When the lead has no phrase of the asked kind and a
+        neighbour in its passage has one and scores ``handoff_ratio`` of the best, it leads.
+        """
+        if not lead.features[_TYPE_MISSING]:
+            return lead
+        same = sorted(
+            (c for c in scored if c.hit_index == lead.hit_index), key=lambda c: c.span.start
+        )
+        at = next(i for i, c in enumerate(same) if c is lead)
+        beside = [same[i] for i in (at + 1, at - 1) if 0 <= i < len(same)]
+        typed = [
+            c
+            for c in beside
+            if c.features[_TYPE_FOUND] and c.probability >= best * self.handoff_ratio
+        ]
+        return max(typed, key=lambda c: c.probability) if typed else lead
 
     def compose(
         self, question: str, hits: Sequence[Hit], *, avoid: Sequence[str] = ()

@@ -192,3 +192,17 @@ def test_a_score_during_the_game_is_not_its_result():
     assert [p.text for p in find_spans("score", "They led 2-1 at halftime and won 3-1.", q)] == [
         "3-1"
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which AEI China scholar is quoted on the deal?", "person"),
+        ("which two politicians stood up for her?", "person"),
+        ("what Texas town was hit hardest?", "place"),
+        ("what did the man say about it?", None),
+        ("what kind of man is he?", None),
+    ],
+)
+def test_words_between_which_and_the_noun_still_ask_for_it(question, kind):
+    assert expected_type(question) == kind

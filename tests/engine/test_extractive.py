@@ -163,3 +163,17 @@ def test_a_list_question_answered_in_prose_is_still_answered(real_embeddings):
     )
     assert not result.abstained, result
     assert "guitar and saxophone" in result.text
+
+
+def test_the_sentence_beside_a_restatement_leads_when_it_says_who(real_embeddings):
+    # The closest sentence restates the question and names nobody new; the next one does.
+    text = (
+        "Wales beat Hungary 2-0 on Tuesday to qualify for the finals. "
+        "Aaron Ramsey scored twice for the home side. The stadium was sold out."
+    )
+    result = _read_one_passage(
+        real_embeddings, "who scored when wales beat hungary 2-0?", "Wales qualify", text
+    )
+    assert not result.abstained, result
+    assert result.short_answer == "Aaron Ramsey"
+    assert result.text.startswith("Aaron Ramsey — “Aaron Ramsey scored twice")
