@@ -260,3 +260,37 @@ def test_a_short_phrase_matches_whole_words_only():
     hits = FixedRetriever(["They re-evaluate him within the next 24 hours."]).hits
     assert locate("2", hits, [1], "how many stitches?") is None
     assert locate("24 hours", hits, [1], "when?") == (1, hits[0].passage.text)
+
+
+def test_a_reply_that_only_repeats_the_question_is_not_an_answer():
+    # "HP" is the question's own word: it does not say what HP stands for.
+    text = "Doctors diagnosed hypersensitivity pneumonitis, or HP. HP can follow feather bedding."
+    answer = service(fake("HP [1]"), texts=(text,)).answer("what does HP stand for?")
+    assert answer.abstained
+    assert answer.extra["decision"] == "echo"
+
+
+def test_a_question_offering_alternatives_is_answered_by_one_of_them():
+    from bot.engine.llm_reader import echoes_question
+
+    assert echoes_question("HP", "what does HP stand for?")
+    assert not echoes_question("the ferry", "was it the bridge or the ferry?")
+    assert not echoes_question("hypersensitivity pneumonitis", "what does HP stand for?")
+
+
+def test_the_prompt_shows_the_sentence_after_the_best_ones(real_embeddings):
+    # The closest sentence restates the question; the next one names the scorer. A 4th-best
+    # sentence elsewhere would not have carried the answer.
+    text = (
+        "Wales beat Hungary 2-0 on Tuesday to qualify. Aaron Ramsey scored twice "
+        "for the home side. The stadium was sold out. Tickets cost 40 pounds. "
+        "Fans sang until midnight."
+    )
+    llm = fake("Aaron Ramsey [1]")
+    svc = AnswerService(
+        FixedRetriever([text]), llm=llm, fallback=ExtractiveAnswerer(real_embeddings)
+    )
+    answer = svc.answer("who scored when wales beat hungary?")
+    prompt = str(llm.prompts[0][1].content)
+    assert "Aaron Ramsey scored twice" in prompt
+    assert answer.extra["short_answer"] == "Aaron Ramsey"
