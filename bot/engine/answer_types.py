@@ -153,8 +153,9 @@ def expected_type(question: str) -> str | None:
     # The question word that comes first decides: "how many people signed up when it launched"
     # asks for a count, not a date.
     found: list[tuple[int, int, str]] = []
+    asked = _main_question(question)
     for order, (kind, pattern) in enumerate(_Q_PATTERNS):
-        match = pattern.search(question)
+        match = pattern.search(asked)
         if match:
             found.append((match.start(), order, kind))
     if not found:
@@ -166,6 +167,18 @@ def expected_type(question: str) -> str | None:
 
 
 _WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+# After the question word, "when", "where" and "who" join clauses ("what name did she use when
+# she wrote", "the guy who ate the rabbit"); after "and" or a comma they start a new question.
+_CLAUSE_WH = re.compile(r"(?<!\band )(?<!,)(?<!, )\b(?:when|where|who|whom|whose)\b", re.I)
+
+
+def _main_question(question: str) -> str:
+    """``question`` with the clause-joining wh-words after its first one blanked out."""
+    first = _WH_WORD.search(question)
+    if first is None:
+        return question
+    head, tail = question[: first.end()], question[first.end() :]
+    return head + _CLAUSE_WH.sub(lambda m: "_" * len(m.group()), tail)
 # A search-box query names what it wants instead of asking: "harbour bridge reopening date".
 _KEYWORD_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\b(?:date|day|year|deadline|schedule)s?\b", re.I)),

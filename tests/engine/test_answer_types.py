@@ -206,3 +206,19 @@ def test_a_score_during_the_game_is_not_its_result():
 )
 def test_words_between_which_and_the_noun_still_ask_for_it(question, kind):
     assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What name did the captain use when she wrote to the council?", None),
+        ("what bike does the guy who reviewed the manual own?", None),
+        ("what was the final score when the ferry race ended?", "score"),
+        ("who was she up against when she was voted off?", "person"),
+        ("when did the bridge reopen, and where is it?", "date"),
+        ("how many people were there when it opened?", "quantity"),
+    ],
+)
+def test_only_the_first_question_word_asks(question, kind):
+    # A later "when", "where" or "who" joins a clause: it does not ask for a date or a name.
+    assert expected_type(question) == kind
