@@ -222,3 +222,16 @@ def test_words_between_which_and_the_noun_still_ask_for_it(question, kind):
 def test_only_the_first_question_word_asks(question, kind):
     # A later "when", "where" or "who" joins a clause: it does not ask for a date or a name.
     assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("which former house speaker passed away?", "person"),
+        ("which ad agency made the campaign?", "org"),
+        ("which prison did the minister visit?", "place"),
+        ("what star is closest to earth?", None),
+    ],
+)
+def test_roles_institutions_and_buildings_name_the_kind_asked(question, kind):
+    assert expected_type(question) == kind
