@@ -274,6 +274,9 @@ def _reason(sentence: str) -> list[Phrase]:
     return out
 
 
+_ONE_OF = re.compile(r"one\s+of\b", re.I)
+
+
 def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     """Phrases of ``sentence`` of the ``kind`` asked that are not just the question's own words.
 
@@ -315,10 +318,15 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             found = [p for p in found if _YEAR.search(p.text)]
     elif kind == "quantity":
         found = _matches(_MONEY, sentence) + _matches(_PERCENT, sentence)
+        # A day of a date ("ate a rabbit on Nov. 5") counts nothing, nor does "one of" a kind.
+        days = [d for d in _matches(_DATE, sentence) if re.search(r"\d", d.text)]
         found += [
             p
             for p in _matches(_QUANTITY, sentence)
-            if not _YEAR_ONLY.fullmatch(p.text) and _CARDINAL.search(p.text)
+            if not _YEAR_ONLY.fullmatch(p.text)
+            and _CARDINAL.search(p.text)
+            and not any(d.start < p.end and p.start < d.end for d in days)
+            and not _ONE_OF.match(sentence, p.start)
         ]
         counted = _COUNTED.search(question)
         if counted and counted.group(1).lower() not in _UNITS:

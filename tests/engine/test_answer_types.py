@@ -235,3 +235,12 @@ def test_only_the_first_question_word_asks(question, kind):
 )
 def test_roles_institutions_and_buildings_name_the_kind_asked(question, kind):
     assert expected_type(question) == kind
+
+
+def test_a_day_of_a_date_or_one_of_a_kind_is_no_count():
+    question = "how many people got quarantined?"
+    assert find_spans("quantity", "He ate a wild rabbit on Nov. 5, officials said.", question) == []
+    found = find_spans("quantity", "A total of 28 people were put under quarantine.", question)
+    assert [p.text for p in found] == ["28 people"]
+    sentence = "Europa, one of the best bets for life, was observed 17 times."
+    assert [p.text for p in find_spans("quantity", sentence, "how many times?")] == ["17 times"]
