@@ -224,6 +224,14 @@ def _matches(pattern: re.Pattern[str], sentence: str) -> list[Phrase]:
     ]
 
 
+_CONNECTIVE = re.compile(
+    r"[A-Z][a-z]+ly|Like|Unlike|Hence|Thus|Also|Although|Though|Despite|Meanwhile|Instead|"
+    r"Moreover|Furthermore|Therefore|Nevertheless|Nonetheless|Otherwise|Still|Yet|Later|Earlier|"
+    r"Today|Here|There|Now|Then|Since|While|Because|After|Before|During|Unless|Whether|Once|"
+    r"Such|Many|Most|Some|Several|Both|Each|Every|Other|Another|Among|Following|According"
+)
+
+
 def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
     """Capitalised word runs, minus a sentence-initial common word and the question's own names.
 
@@ -249,6 +257,8 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
         first = words(text)[:1]
         if m.start() == 0 and first and first[0].lower() in STOPWORDS | DATE_WORDS:
             continue
+        if m.start() == 0 and len(words(text)) == 1 and _CONNECTIVE.fullmatch(text):
+            continue  # "Hence", "Like", "Eventually": a sentence's first word, not a name
         tokens = [w.lower() for w in words(text)]
         # The question's own names ("van der beek") are not its answer, nor are dates.
         if any(t in question_words and t not in STOPWORDS for t in tokens):
@@ -444,7 +454,10 @@ def best_span(
 _ORG_WORDS = re.compile(
     r"\b(?:Inc|Corp|Co|Ltd|LLC|Group|Company|University|College|Institute|Association|Council|"
     r"Department|Ministry|Agency|Bank|Party|Club|Committee|Commission|Court|Police|News|Times|"
-    r"Post|Foundation|Records|Studios?|Airlines?|Motors?|Show|Festival|Park|Street|Hotel)\b"
+    r"Post|Foundation|Records|Studios?|Airlines?|Motors?|Show|Festival|Park|Street|Hotel|"
+    r"States|Kingdom|Republic|Empire|Union|Europe|Asia|Africa|America|Minor|Fort|Mount|River|"
+    r"Lake|Islands?|Ocean|Sea|Bay|Valley|City|County|Province|Church|Cathedral|Palace|Castle|"
+    r"Bridge|Square|Avenue|Road|Station|Airport|Stadium|Museum|Service|Magazine|Network)\b"
 )
 
 

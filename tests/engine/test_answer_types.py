@@ -244,3 +244,9 @@ def test_a_day_of_a_date_or_one_of_a_kind_is_no_count():
     assert [p.text for p in found] == ["28 people"]
     sentence = "Europa, one of the best bets for life, was observed 17 times."
     assert [p.text for p in find_spans("quantity", sentence, "how many times?")] == ["17 times"]
+
+
+def test_a_place_is_not_who_and_a_first_connective_is_no_name():
+    sentence = "Eventually the United States asked Ina Berg to run the ferry line."
+    assert best_span("person", sentence, "who was asked to run the ferry line?").text == "Ina Berg"
+    assert find_spans("org", "Hence the council chose a new operator.", "which group?") == []
