@@ -50,9 +50,9 @@ _MONTH = (
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _DATE = re.compile(
     # A weekday with its date is one date ("Saturday 17 October 2026"), not two.
-    rf"\b(?:on\s)?{_WEEKDAY},?\s(?:\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?{_MONTH}|{_MONTH}\s\d{{1,2}}"
+    rf"\b(?:on\s)?{_WEEKDAY},?\s(?:\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?{_MONTH}|{_MONTH}\s\d{{1,2}}(?!\d)"
     rf"(?:st|nd|rd|th)?)(?:,?\s\d{{4}})?"
-    rf"|\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s\d{{4}})?"
+    rf"|\b{_MONTH}\s\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s\d{{4}})?"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?{_MONTH}(?:,?\s\d{{4}})?"
     rf"|\b{_MONTH}\s\d{{4}}"
     rf"|\b(?:early|mid|late)?-?{_MONTH}\b"
@@ -300,7 +300,7 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     """
     if kind is None:
         return []
-    q_words = {w.lower() for w in words(question)}
+    q_words = {without_possessive(w.lower()) for w in words(question)}  # "Ward's" names Ward
     if kind == "money":
         found = _matches(_MONEY, sentence)
     elif kind == "percent":

@@ -250,3 +250,14 @@ def test_a_place_is_not_who_and_a_first_connective_is_no_name():
     sentence = "Eventually the United States asked Ina Berg to run the ferry line."
     assert best_span("person", sentence, "who was asked to run the ferry line?").text == "Ina Berg"
     assert find_spans("org", "Hence the council chose a new operator.", "which group?") == []
+
+
+def test_a_month_and_year_is_not_read_as_a_month_and_day():
+    sentence = "The operator set its target in August 2004 and met it on August 20, 2005."
+    found = find_spans("date", sentence, "when did the operator set its target?")
+    assert [p.text for p in found] == ["August 2004", "August 20, 2005"]
+
+
+def test_the_questions_own_possessive_name_is_not_its_answer():
+    span = best_span("person", "Trevathan recovered Ward's fumble.", "Who recovered Ward's fumble?")
+    assert span is not None and span.text == "Trevathan"
