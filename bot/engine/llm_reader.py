@@ -50,6 +50,10 @@ _SPACES = re.compile(r"\s+")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
+class EmptyModelReply(RuntimeError):
+    """The model (or its server) returned no text at all."""
+
+
 @dataclass(frozen=True, slots=True)
 class ShownSentence:
     """A sentence put in the prompt, and the passage (1-based, over the hits) it comes from."""
@@ -215,6 +219,7 @@ class LLMReader:
         """Ask the model, then decide by reading; yields the reply's text while it streams.
 
         Raises:
+            EmptyModelReply: the reply was empty (the caller falls back to the reader).
             Exception: whatever the provider raises (the caller falls back to the reader).
         """
         scored = self._reader.score(self._reader.candidates(question, hits))
@@ -247,6 +252,10 @@ class LLMReader:
             if callable(close):
                 close()
         model_text = "".join(pieces).strip()
+        if not model_text:
+            # Not a refusal: the server sent nothing. llama-cpp-python's server, for one, ends a
+            # stream empty when another request arrives; the caller answers by reading instead.
+            raise EmptyModelReply("the model's reply was empty")
         return self.decide(question, hits, model_text, reader_result, scored)
 
     def decide(

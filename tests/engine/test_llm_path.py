@@ -294,3 +294,16 @@ def test_the_prompt_shows_the_sentence_after_the_best_ones(real_embeddings):
     prompt = str(llm.prompts[0][1].content)
     assert "Aaron Ramsey scored twice" in prompt
     assert answer.extra["short_answer"] == "Aaron Ramsey"
+
+
+def test_an_empty_model_reply_is_a_failure_not_a_refusal(real_embeddings):
+    # llama-cpp-python's server ends a stream empty when another request arrives: the user
+    # still gets an answer, by reading, with the notice that the model failed.
+    svc = AnswerService(
+        FixedRetriever([BRIDGE, FERRY]),
+        llm=fake(""),
+        fallback=ExtractiveAnswerer(real_embeddings),
+    )
+    answer = svc.answer(QUESTION)
+    assert answer.notice == LLM_FAILED_NOTICE
+    assert not answer.abstained and "40 million euros" in answer.text
