@@ -22,6 +22,8 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.engine.answer_types import expected_type
+from bot.engine.followup import split_context
 from bot.engine.models import AnswerDelta, Citation
 from bot.engine.prompts import NOT_FOUND_SENTINEL, SHORT_ANSWER_RULES, says_not_found
 from bot.engine.text import looks_like_injection, shown_quote, split_sentences, terms
@@ -294,10 +296,17 @@ class LLMReader:
             if not reader_result.abstained and reader_result.short_answer:
                 return self._from_reader(reader_result, "reader", model_text)
             return LLMVerdict("", (), True, None, "unsupported", model_text)
+        # A reason is a clause, not the short phrase small models are asked for, and they refuse
+        # why-questions whose answer they were shown ("... because there hasn't been a sustained
+        # period of freezing temperatures"): a reason the reader found in its best sentence
+        # answers.
         strong = (
             not reader_result.abstained
             and reader_result.short_answer is not None
-            and reader_result.support >= STRONG_READER_SUPPORT
+            and (
+                reader_result.support >= STRONG_READER_SUPPORT
+                or expected_type(split_context(question)[0]) == "reason"
+            )
         )
         if strong:
             return self._from_reader(reader_result, "reader", model_text)

@@ -307,3 +307,42 @@ def test_an_empty_model_reply_is_a_failure_not_a_refusal(real_embeddings):
     answer = svc.answer(QUESTION)
     assert answer.notice == LLM_FAILED_NOTICE
     assert not answer.abstained and "40 million euros" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "decision"),
+    [
+        ("why was the harbour bridge shut for so long?", "reader"),
+        ("how long was the harbour bridge shut?", "model-refused"),
+    ],
+)
+def test_a_refused_why_question_is_answered_by_the_reason_the_reader_found(question, decision):
+    # A reason the reader found overrules a refusal even with middling support; another kind
+    # of answer needs strong support (STRONG_READER_SUPPORT) to.
+    from bot.engine.extractive import ExtractiveResult
+    from bot.engine.llm_reader import LLMReader
+    from bot.engine.models import Citation
+
+    hits = FixedRetriever([BRIDGE]).hits
+    sentence = "The repair cost exactly 40 million euros, the city's infrastructure department"
+    reading = ExtractiveResult(
+        text=f"because of corrosion — “{sentence}” [1]",
+        citations=(Citation(n=1, passage=hits[0].passage, quote=sentence),),
+        abstained=False,
+        support=0.5,
+        short_answer="because of corrosion",
+    )
+    reader = LLMReader(fake(), ExtractiveAnswerer())
+    verdict = reader.decide(question, hits, NOT_FOUND_SENTINEL, reading)
+    assert verdict.decision == decision
+    assert verdict.abstained == (decision != "reader")
+
+
+def test_a_refusal_stands_when_the_reader_finds_no_reason(real_embeddings):
+    svc = AnswerService(
+        FixedRetriever([FERRY]),
+        llm=fake(NOT_FOUND_SENTINEL),
+        fallback=ExtractiveAnswerer(real_embeddings),
+    )
+    answer = svc.answer("why was the harbour bridge painted green?")
+    assert answer.abstained
