@@ -79,8 +79,10 @@ def fake(*replies: str) -> RecordingFake:
     )
 
 
-def service(llm, texts=(BRIDGE, FERRY)) -> AnswerService:
-    return AnswerService(FixedRetriever(list(texts)), llm=llm, top_k=6)
+def service(llm, texts=(BRIDGE, FERRY), embeddings=None) -> AnswerService:
+    """The LLM path over fixed passages; with ``embeddings``, the reader that checks it is real."""
+    fallback = ExtractiveAnswerer(embeddings) if embeddings is not None else None
+    return AnswerService(FixedRetriever(list(texts)), llm=llm, top_k=6, fallback=fallback)
 
 
 QUESTION = "How much did the harbour bridge repair cost?"
@@ -139,11 +141,7 @@ def test_streaming_yields_deltas_then_one_final_checked_answer():
 
 
 def test_an_answer_no_passage_states_gives_way_to_the_reader(real_embeddings):
-    svc = AnswerService(
-        FixedRetriever([BRIDGE, FERRY]),
-        llm=fake("95 million euros [1]"),
-        fallback=ExtractiveAnswerer(real_embeddings),
-    )
+    svc = service(fake("95 million euros [1]"), embeddings=real_embeddings)
     answer = svc.answer(QUESTION)
     assert "95 million" not in answer.text
     assert not answer.abstained and "40 million euros" in answer.text
@@ -177,11 +175,7 @@ def test_model_saying_the_passages_do_not_contain_it_abstains():
 
 
 def test_a_refusal_gives_way_to_a_strong_reading(real_embeddings):
-    svc = AnswerService(
-        FixedRetriever([BRIDGE, FERRY]),
-        llm=fake(NOT_FOUND_SENTINEL),
-        fallback=ExtractiveAnswerer(real_embeddings),
-    )
+    svc = service(fake(NOT_FOUND_SENTINEL), embeddings=real_embeddings)
     answer = svc.answer(QUESTION)
     assert not answer.abstained, answer.extra
     assert answer.extra["decision"] == "reader"
@@ -190,11 +184,7 @@ def test_a_refusal_gives_way_to_a_strong_reading(real_embeddings):
 
 @pytest.mark.parametrize("streaming", [False, True])
 def test_llm_failure_falls_back_to_extractive_with_notice(streaming, caplog, real_embeddings):
-    svc = AnswerService(
-        FixedRetriever([BRIDGE, FERRY]),
-        llm=BrokenModel(messages=iter([])),
-        fallback=ExtractiveAnswerer(real_embeddings),
-    )
+    svc = service(BrokenModel(messages=iter([])), embeddings=real_embeddings)
     if streaming:
         items = list(svc.stream(QUESTION))
         answer = items[-1]
@@ -245,11 +235,7 @@ def test_follow_up_is_rewritten_by_the_model_before_retrieval():
 
 def test_a_phrase_lifted_from_a_sentence_off_the_question_is_not_an_answer(real_embeddings):
     # "1.3 million" is in a passage, but the sentence is about ferry passengers, not the bridge
-    svc = AnswerService(
-        FixedRetriever([BRIDGE, FERRY]),
-        llm=fake("1.3 million [2]"),
-        fallback=ExtractiveAnswerer(real_embeddings),
-    )
+    svc = service(fake("1.3 million [2]"), embeddings=real_embeddings)
     answer = svc.answer("How many cable anchorages on the harbour bridge were corroded?")
     assert "1.3 million" not in answer.text
 
@@ -287,9 +273,7 @@ def test_the_prompt_shows_the_sentence_after_the_best_ones(real_embeddings):
         "Fans sang until midnight."
     )
     llm = fake("Aaron Ramsey [1]")
-    svc = AnswerService(
-        FixedRetriever([text]), llm=llm, fallback=ExtractiveAnswerer(real_embeddings)
-    )
+    svc = service(llm, (text,), embeddings=real_embeddings)
     answer = svc.answer("who scored when wales beat hungary?")
     prompt = str(llm.prompts[0][1].content)
     assert "Aaron Ramsey scored twice" in prompt
@@ -299,11 +283,7 @@ def test_the_prompt_shows_the_sentence_after_the_best_ones(real_embeddings):
 def test_an_empty_model_reply_is_a_failure_not_a_refusal(real_embeddings):
     # llama-cpp-python's server ends a stream empty when another request arrives: the user
     # still gets an answer, by reading, with the notice that the model failed.
-    svc = AnswerService(
-        FixedRetriever([BRIDGE, FERRY]),
-        llm=fake(""),
-        fallback=ExtractiveAnswerer(real_embeddings),
-    )
+    svc = service(fake(""), embeddings=real_embeddings)
     answer = svc.answer(QUESTION)
     assert answer.notice == LLM_FAILED_NOTICE
     assert not answer.abstained and "40 million euros" in answer.text
@@ -339,10 +319,6 @@ def test_a_refused_why_question_is_answered_by_the_reason_the_reader_found(quest
 
 
 def test_a_refusal_stands_when_the_reader_finds_no_reason(real_embeddings):
-    svc = AnswerService(
-        FixedRetriever([FERRY]),
-        llm=fake(NOT_FOUND_SENTINEL),
-        fallback=ExtractiveAnswerer(real_embeddings),
-    )
+    svc = service(fake(NOT_FOUND_SENTINEL), (FERRY,), embeddings=real_embeddings)
     answer = svc.answer("why was the harbour bridge painted green?")
     assert answer.abstained
