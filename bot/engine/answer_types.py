@@ -285,6 +285,21 @@ def _reason(sentence: str) -> list[Phrase]:
 
 
 _ONE_OF = re.compile(r"one\s+of\b", re.I)
+_LIST_SEPARATOR = re.compile(r",?\s+(?:and|or)\s+|,\s*")
+_ASKED_COUNT = re.compile(
+    r"\b(?:what|which|name(?: the)?) (\d+|three|four|five|six|seven|eight|nine|ten)\b", re.I
+)
+_COUNT_WORDS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10}  # fmt: skip
+
+
+def _asked_count(question: str) -> int | None:
+    """How many things a list question asks for ("which 5 companies" -> 5), if it says."""
+    m = _ASKED_COUNT.search(question)
+    if m is None:
+        return None
+    word = m.group(1).lower()
+    return int(word) if word.isdigit() else _COUNT_WORDS[word]
 
 
 def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
@@ -348,6 +363,9 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         return _reason(sentence)
     elif kind == "list":
         found = _enumerations(sentence)
+        wanted = _asked_count(question)
+        if wanted is not None:  # "which 5 companies" is answered by a list of five
+            found = [p for p in found if len(_LIST_SEPARATOR.split(p.text)) == wanted]
     elif kind == "colour":
         found = _matches(_COLOUR, sentence)
     elif kind == "place":

@@ -261,3 +261,14 @@ def test_a_month_and_year_is_not_read_as_a_month_and_day():
 def test_the_questions_own_possessive_name_is_not_its_answer():
     span = best_span("person", "Trevathan recovered Ward's fumble.", "Who recovered Ward's fumble?")
     assert span is not None and span.text == "Trevathan"
+
+
+def test_a_list_question_that_names_a_count_wants_that_many_items():
+    question = "which 5 companies joined the ferry consortium?"
+    five = "The council picked Skerryline, Kelpwave, Northsound, Tidewell and Harbourline."
+    three = "Earlier bids came from Skerryline, Kelpwave and Northsound."
+    assert [p.text for p in find_spans("list", five, question)] == [
+        "Skerryline, Kelpwave, Northsound, Tidewell and Harbourline"
+    ]
+    assert find_spans("list", three, question) == []
+    assert find_spans("list", three, "which companies bid?") != []
