@@ -179,6 +179,8 @@ def _main_question(question: str) -> str:
         return question
     head, tail = question[: first.end()], question[first.end() :]
     return head + _CLAUSE_WH.sub(lambda m: "_" * len(m.group()), tail)
+
+
 # A search-box query names what it wants instead of asking: "harbour bridge reopening date".
 _KEYWORD_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\b(?:date|day|year|deadline|schedule)s?\b", re.I)),

@@ -9,9 +9,10 @@ shown passages, so the quote is verbatim by construction, and every ``[n]`` name
 was shown.
 
 When the model and the reader disagree, reading decides: a model answer that no passage states is
-not shown; a model refusal gives way to the reader's answer only when the reader found a phrase of
-the asked kind with strong support. Any model works (a bigger one simply picks better), and the
-reply is capped in tokens.
+not shown, nor is one that only repeats the question; a model refusal gives way to the reader's
+answer only when the reader found a phrase of the asked kind with strong support, or a reason for
+a why-question. An empty reply is a failure, not a refusal. Any model works (a bigger one simply
+picks better), and the reply is capped in tokens.
 """
 
 from __future__ import annotations
