@@ -288,11 +288,11 @@ def _reason(sentence: str) -> list[Phrase]:
 
 _ONE_OF = re.compile(r"one\s+of\b", re.I)
 _LIST_SEPARATOR = re.compile(r",?\s+(?:and|or)\s+|,\s*")
-_ASKED_COUNT = re.compile(
-    r"\b(?:what|which|name(?: the)?) (\d+|three|four|five|six|seven|eight|nine|ten)\b", re.I
-)
 _COUNT_WORDS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10}  # fmt: skip
+_ASKED_COUNT = re.compile(
+    rf"\b(?:what|which|name(?: the)?) (\d+|{'|'.join(_COUNT_WORDS)})\b", re.I
+)
 
 
 def _asked_count(question: str) -> int | None:

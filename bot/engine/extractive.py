@@ -158,6 +158,17 @@ class ExtractiveResult:
     short_answer: str | None = None  # the phrase that answers, when one was found
 
 
+def sentences_beside(
+    candidates: Sequence[Candidate], cand: Candidate
+) -> tuple[Candidate | None, Candidate | None]:
+    """The sentences just before and just after ``cand`` in its passage, among ``candidates``."""
+    same = sorted(
+        (c for c in candidates if c.hit_index == cand.hit_index), key=lambda c: c.span.start
+    )
+    at = next(i for i, c in enumerate(same) if c.span == cand.span)
+    return (same[at - 1] if at > 0 else None, same[at + 1] if at + 1 < len(same) else None)
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
@@ -398,15 +409,13 @@ class ExtractiveAnswerer:
         """
         if not lead.features[_TYPE_MISSING]:
             return lead
-        same = sorted(
-            (c for c in scored if c.hit_index == lead.hit_index), key=lambda c: c.span.start
-        )
-        at = next(i for i, c in enumerate(same) if c is lead)
-        beside = [same[i] for i in (at + 1, at - 1) if 0 <= i < len(same)]
+        before, after = sentences_beside(scored, lead)
         typed = [
             c
-            for c in beside
-            if c.features[_TYPE_FOUND] and c.probability >= best * self.handoff_ratio
+            for c in (after, before)
+            if c is not None
+            and c.features[_TYPE_FOUND]
+            and c.probability >= best * self.handoff_ratio
         ]
         return max(typed, key=lambda c: c.probability) if typed else lead
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.engine.answer_types import expected_type
+from bot.engine.extractive import sentences_beside
 from bot.engine.followup import split_context
 from bot.engine.models import AnswerDelta, Citation
 from bot.engine.prompts import NOT_FOUND_SENTINEL, SHORT_ANSWER_RULES, says_not_found
@@ -114,15 +115,9 @@ def choose_sentences(
             best.append(cand)
     chosen = list(best)
     for top in best[:following]:
-        after = [
-            c
-            for c in candidates
-            if c.hit_index == top.hit_index and c.span.start >= top.span.end
-        ]
-        if after:
-            nxt = min(after, key=lambda c: c.span.start)
-            if all(c.sentence != nxt.sentence for c in chosen):
-                chosen.append(nxt)
+        _, nxt = sentences_beside(candidates, top)
+        if nxt is not None and all(c.sentence != nxt.sentence for c in chosen):
+            chosen.append(nxt)
     chosen.sort(key=lambda c: (c.hit_index, c.span.start))
     return [ShownSentence(c.hit_index + 1, c.sentence) for c in chosen]
 
