@@ -183,8 +183,8 @@ def _main_question(question: str) -> str:
 
 # A search-box query names what it wants instead of asking: "harbour bridge reopening date".
 _KEYWORD_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("date", re.compile(r"\b(?:date|day|year|deadline|schedule)s?\b", re.I)),
-    ("money", re.compile(r"\b(?:cost|price|fee|salary|revenue|budget|fine|valuation|funding|worth)s?\b", re.I)),
+    ("date", re.compile(r"\b(?:date|year|deadline)s?\b", re.I)),
+    ("money", re.compile(r"\b(?:cost|price|fee|salary|revenue|budget|fine|valuation|funding|net worth)s?\b", re.I)),
     ("age", re.compile(r"\bage\b", re.I)),
     ("score", re.compile(r"\b(?:score|scoreline|final result)\b", re.I)),
     ("percent", re.compile(r"\b(?:percentage|percent|rate)\b", re.I)),
@@ -201,8 +201,14 @@ def _keyword_type(query: str) -> str | None:
     """The kind a keyword query names ("... reopening date" -> date); None for a real question."""
     if _WH_WORD.search(query) or query.rstrip().endswith("?"):
         return None
-    found = [(m.start(), kind) for kind, pattern in _KEYWORD_TYPES if (m := pattern.search(query))]
-    # The last named kind is the head of the query: "ferry route launch date" wants a date.
+    # The head of a query is at its end ("ferry route launch date", "home depot revenue q3"); a
+    # kind word earlier on is a topic ("fort worth girl", "game day snacks"), not what is wanted.
+    found = [
+        (m.start(), kind)
+        for kind, pattern in _KEYWORD_TYPES
+        for m in pattern.finditer(query)
+        if len(query[m.end() :].split()) <= 1
+    ]
     return max(found)[1] if found else None
 
 

@@ -158,6 +158,12 @@ class ExtractiveResult:
     short_answer: str | None = None  # the phrase that answers, when one was found
 
 
+def overlaps(a: str, b: str) -> bool:
+    """True when one sentence holds the other (overlapping snippets cut one sentence twice)."""
+    a, b = (" " + " ".join(re.findall(r"\w+", x.lower())) + " " for x in (a, b))
+    return a in b or b in a
+
+
 def sentences_beside(
     candidates: Sequence[Candidate], cand: Candidate
 ) -> tuple[Candidate | None, Candidate | None]:
@@ -394,7 +400,7 @@ class ExtractiveAnswerer:
                 break
             if cand.probability < best * self.second_ratio:
                 break
-            if any(c.sentence == cand.sentence for c in chosen):
+            if any(overlaps(c.sentence, cand.sentence) for c in chosen):
                 continue
             chosen.append(cand)
         return chosen

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.engine.answer_types import expected_type
-from bot.engine.extractive import sentences_beside
+from bot.engine.extractive import overlaps, sentences_beside
 from bot.engine.followup import split_context
 from bot.engine.models import AnswerDelta, Citation
 from bot.engine.prompts import NOT_FOUND_SENTINEL, SHORT_ANSWER_RULES, says_not_found
@@ -111,7 +111,7 @@ def choose_sentences(
     for cand in candidates:
         if len(best) >= limit:
             break
-        if all(c.sentence != cand.sentence for c in best):
+        if not any(overlaps(c.sentence, cand.sentence) for c in best):
             best.append(cand)
     chosen = list(best)
     for top in best[:following]:

@@ -75,8 +75,9 @@ def split_sentences(text: str) -> list[Span]:
         Non-empty, whitespace-trimmed spans in order.
     """
     spans: list[Span] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
+    prefix = _RESULT_DATE.match(text)
+    first = start = prefix.end() if prefix else 0
+    for match in _BOUNDARY.finditer(text, first):
         end = match.end()
         token = match.group()
         if not token.startswith("\n"):
@@ -88,16 +89,49 @@ def split_sentences(text: str) -> list[Span]:
         spans.append(Span(start, end))
         start = end
     spans.append(Span(start, len(text)))
+    if _is_snippet(text, first):
+        spans = [piece for span in spans for piece in _split_at_gaps(text, span)]
     trimmed = []
     for span in spans:
         s, e = span.start, span.end
-        while s < e and text[s].isspace():
+        while s < e and (text[s].isspace() or text[s] in ".…"):  # "... over on virtual perks"
             s += 1
         while e > s and text[e - 1].isspace():
             e -= 1
         if e > s and any(ch.isalnum() for ch in text[s:e]):
             trimmed.append(Span(s, e))
     return trimmed
+
+
+# A search result's date before its snippet ("Nov 19, 2019 — ", "3 days ago - "): the page's
+# date, not a sentence of it (nor a short answer to "when").
+_RESULT_DATE = re.compile(
+    r"\s*(?:[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]{2,8}\.? \d{4}|\d{4}-\d\d-\d\d|"
+    r"\d{1,2} (?:minutes?|hours?|days?|weeks?) ago)\s*[—–-]{1,2}\s+"
+)
+_ELLIPSIS = r"(?:\.\.\.|…)"
+_CUT_START = re.compile(rf"\s*{_ELLIPSIS}")
+_CUT_END = re.compile(rf"{_ELLIPSIS}\s*$")
+_GAP = re.compile(rf"\s{_ELLIPSIS}(?:\s|$)|(?<=\w){_ELLIPSIS}(?=\s*$)")
+
+
+def _is_snippet(text: str, start: int) -> bool:
+    """True for a search-result snippet, cut mid-sentence: it starts or ends with an ellipsis.
+
+    A snippet's " ... " joins fragments of different sentences; in prose it marks an omission.
+    """
+    return bool(_CUT_START.match(text, start) or _CUT_END.search(text))
+
+
+def _split_at_gaps(text: str, span: Span) -> list[Span]:
+    """``span`` cut at a snippet's gaps (" ... "), the ellipsis itself left out."""
+    pieces = []
+    start = span.start
+    for gap in _GAP.finditer(text, span.start, span.end):
+        pieces.append(Span(start, gap.start()))
+        start = gap.end()
+    pieces.append(Span(start, span.end))
+    return pieces
 
 
 # --- terms -------------------------------------------------------------------------------------

@@ -36,6 +36,10 @@ from bot.engine.answer_types import best_span, expected_type, find_spans
         ("aurora ferry capacity", "quantity"),
         ("aurora ferry frequency", "frequency"),
         ("harbour bridge corrosion", None),
+        ("home depot revenue q3", "money"),  # the kind word heads the query's end
+        ("kidnapped fort worth girl found hotel", None),  # a kind word inside a name
+        ("game day snacks water", None),
+        ("777x program behind schedule", None),
         ("is the date of the vote known?", None),  # a question, not a keyword query
     ],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.answering import AnswerService
-from bot.engine.extractive import ExtractiveAnswerer
+from bot.engine.extractive import ExtractiveAnswerer, overlaps
 from bot.engine.models import Turn
 from tests.conftest import EXAMPLES_DIR
 
@@ -177,3 +177,24 @@ def test_the_sentence_beside_a_restatement_leads_when_it_says_who(real_embedding
     assert not result.abstained, result
     assert result.short_answer == "Aaron Ramsey"
     assert result.text.startswith("Aaron Ramsey — “Aaron Ramsey scored twice")
+
+
+def test_overlapping_snippets_of_one_sentence_are_quoted_once(real_embeddings):
+    from vectorstore.base import Hit, Passage
+
+    texts = [
+        "Nov 2, 2026 — ... The Saltmarket bridge will reopen to traffic on Oct. 17 after a "
+        "20-month closure, the council said. Repairs ...",
+        "Nov 2, 2026 — The Saltmarket bridge will reopen to traffic on Oct. 17 after a "
+        "20-month closure ...",
+    ]
+    hits = [
+        Hit(Passage(id=f"s{i}:0", article_id=f"s{i}", index=0, text=t, title="Bridge"), 1.0)
+        for i, t in enumerate(texts)
+    ]
+    result = ExtractiveAnswerer(real_embeddings).compose("when does the bridge reopen?", hits)
+    assert not result.abstained and result.short_answer == "Oct. 17"
+    quotes = [c.quote for c in result.citations]
+    assert len(quotes) == len({q for q in quotes}), quotes
+    assert not any(overlaps(a, b) for i, a in enumerate(quotes) for b in quotes[i + 1 :])
+    assert all(not q.startswith(("Nov 2", "...")) for q in quotes)

@@ -40,6 +40,31 @@ def test_sentences_split_on_newlines_and_skip_punctuation_only_lines():
     ]
 
 
+def test_a_search_snippets_date_cut_ends_and_gaps_are_not_sentence_text():
+    snippet = (
+        "Nov 19, 2019 — ... the ferry carried 1.3 million passengers. Officials said the "
+        "bridge ... reopened on 17 October. Tickets..."
+    )
+    sentences = [s.of(snippet) for s in split_sentences(snippet)]
+    assert sentences == [
+        "the ferry carried 1.3 million passengers.",
+        "Officials said the bridge",  # " ... " joins fragments of two sentences
+        "reopened on 17 October.",
+        "Tickets",
+    ]
+    assert split_sentences("3 days ago - Fares rose.")[0].of("3 days ago - Fares rose.") == (
+        "Fares rose."
+    )
+
+
+def test_an_ellipsis_inside_prose_marks_an_omission_not_a_break():
+    text = "He said the repair was ... late. Then he left."
+    assert [s.of(text) for s in split_sentences(text)] == [
+        "He said the repair was ... late.",
+        "Then he left.",
+    ]
+
+
 def test_terms_stem_and_drop_stopwords():
     assert stem("repairs") == stem("repaired") == stem("repair")
     assert terms("How much did the repairs cost?") == ["much", stem("repairs"), "cost"]
