@@ -128,6 +128,26 @@ _MODIFIERS = (
     r"(?:(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|the|a|an|"
     r"this|that|his|her|its|their|they|he|she|it|you|i|we|kind|sort|type)\b)[\w.-]+ ){0,2}"
 )
+# Nouns that name a kind of place, person or organisation: "which prison", "what ad agency".
+_PLACE_NOUNS = (
+    r"town|city|country|state|place|region|venue|park|street|location|county|island|village|"
+    r"neighbou?rhood|hotel|stadium|arena|prison|jail|hospital|airport|museum|theat(?:re|er)|church|"
+    r"mall|restaurant|province|district|continent|mountain|river|lake|beach|station|campus"
+)
+_PERSON_NOUNS = (
+    r"person|man|woman|guy|player|actor|actress|singer|artist|author|writer|director|coach|ceo|"
+    r"chair\w*|scholar|analyst|official|minister|senator|judge|politicians?|executive|founder|"
+    r"leader|president|boss|journalist|reporter|spokes\w+|speaker|governor|mayor|secretary|lawyer|"
+    r"attorney|doctor|officer|commissioner|candidates?|owner|manager|captain|designer|goalie|"
+    r"goalkeeper|striker|quarterback|pitcher|driver|pilot|host|presenter|chef|composer|producer|"
+    r"musician|rapper|comedian|king|queen|prince|princess|lawmaker|ambassador|suspect|victim|"
+    r"witness|teen|student|teacher|professor|researcher|scientist|engineer|investor|billionaire|"
+    r"winner|champion|referee|athlete|architect|inventor|creator"
+)
+_ORG_NOUNS = (
+    r"company|firm|agency|team|club|band|group|organi[sz]ation|department|party|university|school|"
+    r"outlet|network|brand|publication|paper|startup|bank|studio|label|airline"
+)
 _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Several things at once: "which 5 companies", "who's on the panel", "what guns did they find".
     ("list", re.compile(r"\b(?:what|which|name(?: the)?) (?:\d+|three|four|five|six|seven|eight|nine|ten|all(?: the)?) \w+|\bwho(?:'s|’s| is| are| was| were)? (?:on|in) the (?:\w+ ){0,3}(?:panel|team|cast|line-?up|board|shortlist|list|squad|committee)\b|\b(?:what|which) (?:\w+ )?(?!(?:years|days|weeks|months|hours|minutes|times|dates|decades)\b)\w+[^s\W]s (?:did|do|does|are|were|have|has|will|would|can)\b", re.I)),
@@ -141,10 +161,10 @@ _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("frequency", re.compile(r"\bhow (?:often|frequently)\b|\bhow many times (?:a|an|per|each|every)\b", re.I)),
     ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b", re.I)),
     ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to|kicked off|triggered|prompted|sparked|made)\b|\bthe reason\b|\bwhat for\b", re.I)),
-    ("place", re.compile(rf"\bwhere\b|\b(?:what|which) {_MODIFIERS}(?:town|city|country|state|place|region|venue|park|street|location|county|island|village|neighbou?rhood|hotel|stadium|arena|prison|jail|hospital|airport|museum|theat(?:re|er)|church|mall|restaurant|province|district|continent|mountain|river|lake|beach|station|campus)\b", re.I)),
-    ("person", re.compile(rf"\bwho(?:m|se|'s| is| was)?\b|\b(?:what|which) {_MODIFIERS}(?:person|man|woman|guy|player|actor|actress|singer|artist|author|writer|director|coach|ceo|chair\w*|scholar|analyst|official|minister|senator|judge|politicians?|executive|founder|leader|president|boss|journalist|reporter|spokes\w+|speaker|governor|mayor|secretary|lawyer|attorney|doctor|officer|commissioner|candidates?|owner|manager|captain|designer|goalie|goalkeeper|striker|quarterback|pitcher|driver|pilot|host|presenter|chef|composer|producer|musician|rapper|comedian|king|queen|prince|princess|lawmaker|ambassador|suspect|victim|witness|teen|student|teacher|professor|researcher|scientist|engineer|investor|billionaire|winner|champion|referee|athlete)\b|\bname of the (?:person|man|woman|guy)\b", re.I)),
+    ("place", re.compile(rf"\bwhere\b|\b(?:what|which) {_MODIFIERS}(?:{_PLACE_NOUNS})\b", re.I)),
+    ("person", re.compile(rf"\bwho(?:m|se|'s| is| was)?\b|\b(?:what|which) {_MODIFIERS}(?:{_PERSON_NOUNS})\b|\bname of the (?:person|man|woman|guy)\b", re.I)),
     ("colour", re.compile(r"\b(?:what|which) colou?rs?\b|\bcolou?rs? (?:is|are|was|were|did)\b", re.I)),
-    ("org", re.compile(rf"\b(?:what|which) {_MODIFIERS}(?:company|firm|agency|team|club|band|group|organi[sz]ation|department|party|university|school|outlet|network|brand|publication|paper|startup|bank|studio|label|airline)\b", re.I)),
+    ("org", re.compile(rf"\b(?:what|which) {_MODIFIERS}(?:{_ORG_NOUNS})\b", re.I)),
 )  # fmt: skip
 
 
@@ -191,6 +211,8 @@ _KEYWORD_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("duration", re.compile(r"\b(?:duration|length|runtime|run time)\b", re.I)),
     ("distance", re.compile(r"\b(?:distance|height|depth)\b", re.I)),
     ("place", re.compile(r"\b(?:location|venue|address|whereabouts)\b", re.I)),
+    ("person", re.compile(rf"\b(?:{_PERSON_NOUNS})\b", re.I)),
+    ("org", re.compile(rf"\b(?:{_ORG_NOUNS}|maker|manufacturer|sponsor|buyer)\b", re.I)),
     ("reason", re.compile(r"\b(?:reason|cause|motive)s?\b", re.I)),
     ("frequency", re.compile(r"\b(?:frequency|timetable)\b", re.I)),
     ("quantity", re.compile(r"\b(?:number|count|total|population|attendance|capacity|turnout)\b", re.I)),

@@ -40,6 +40,8 @@ from bot.engine.answer_types import best_span, expected_type, find_spans
         ("kidnapped fort worth girl found hotel", None),  # a kind word inside a name
         ("game day snacks water", None),
         ("777x program behind schedule", None),
+        ("star trek sequel director", "person"),  # a role at its end asks who
+        ("moon lander maker", "org"),
         ("is the date of the vote known?", None),  # a question, not a keyword query
     ],
 )
