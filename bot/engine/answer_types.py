@@ -148,7 +148,15 @@ _ORG_NOUNS = (
     r"company|firm|agency|team|club|band|group|organi[sz]ation|department|party|university|school|"
     r"outlet|network|brand|publication|paper|startup|bank|studio|label|airline"
 )
+_ASKS_EXPANSION = re.compile(
+    r"\b(?:what|wat)(?:'s|’s|s)?\b.*?\b([A-Za-z][A-Za-z&.]{1,9})\b['\"’”]? (?:stands?|stood) for\b|"
+    r"\b(?:what|wat)(?:'s|’s|s)?\b.*?\b([A-Za-z][A-Za-z&.]{1,9})\b['\"’”]? (?:is )?short for\b|"
+    r"\b(?:full (?:name|form)|long form) (?:of|for) (?:the )?([A-Za-z][A-Za-z&.]{1,9})\b",
+    re.I,
+)
 _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # An abbreviation's long form: "what does HP stand for?", "what is CLPS short for".
+    ("expansion", _ASKS_EXPANSION),
     # Several things at once: "which 5 companies", "who's on the panel", "what guns did they find".
     ("list", re.compile(r"\b(?:what|which|name(?: the)?) (?:\d+|three|four|five|six|seven|eight|nine|ten|all(?: the)?) \w+|\bwho(?:'s|’s| is| are| was| were)? (?:on|in) the (?:\w+ ){0,3}(?:panel|team|cast|line-?up|board|shortlist|list|squad|committee)\b|\b(?:what|which) (?:\w+ )?(?!(?:years|days|weeks|months|hours|minutes|times|dates|decades)\b)\w+[^s\W]s (?:did|do|does|are|were|have|has|will|would|can)\b", re.I)),
     ("age", re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.I)),
@@ -318,9 +326,7 @@ _ONE_OF = re.compile(r"one\s+of\b", re.I)
 _LIST_SEPARATOR = re.compile(r",?\s+(?:and|or)\s+|,\s*")
 _COUNT_WORDS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10}  # fmt: skip
-_ASKED_COUNT = re.compile(
-    rf"\b(?:what|which|name(?: the)?) (\d+|{'|'.join(_COUNT_WORDS)})\b", re.I
-)
+_ASKED_COUNT = re.compile(rf"\b(?:what|which|name(?: the)?) (\d+|{'|'.join(_COUNT_WORDS)})\b", re.I)
 
 
 def _asked_count(question: str) -> int | None:
@@ -404,6 +410,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         ] or _names(sentence, q_words)
     elif kind in ("person", "org"):
         found = _names(sentence, q_words)
+    elif kind == "expansion":
+        found = _expansions(sentence, question)
     else:
         return []
     return [p for p in found if _outside(q_words, p.text)]
@@ -469,6 +477,11 @@ GATED_KINDS = frozenset(
     {"money", "percent", "score", "age", "duration", "distance", "date", "quantity", "colour",
      "frequency"}
 )  # fmt: skip
+
+
+# Kinds whose phrase is the answer itself wherever it stands: an abbreviation spelled out beside
+# it ("Commercial Lunar Payload Services (CLPS)") answers "what does CLPS stand for".
+DECISIVE_KINDS = frozenset({"expansion"})
 
 
 def best_span(
@@ -571,3 +584,91 @@ def _enumerations(sentence: str) -> list[Phrase]:
         if text:
             out.append(Phrase(first_start, first_start + len(text), text))
     return out
+
+
+_OPENS_ALIAS = re.compile(r"\((?:or|aka|a\.k\.a\.|short for)?\s*$", re.I)  # "... (or QED)"
+_CLOSES_ALIAS = re.compile(r"\s*\)")
+_WORD_RUN = re.compile(r"\S+")
+
+
+def _abbreviation(question: str) -> str | None:
+    m = _ASKS_EXPANSION.search(question)
+    if m is None:
+        return None
+    letters = re.sub(r"[^A-Za-z]", "", next(g for g in m.groups() if g))
+    return letters.lower() if 2 <= len(letters) <= 8 else None
+
+
+_JOINERS = frozenset({"of", "and", "the", "for", "&", "in", "on", "to", "a", "de"})
+
+
+def _spelt_by_initials(short: str, tokens: list[str]) -> bool:
+    """True when ``tokens``' initials spell ``short``; a joiner's ("of", "and") may or may not."""
+    ways = {0}  # how many letters of ``short`` the tokens so far can have spelt
+    for token in tokens:
+        initial = token.lstrip("\"'“‘(")[:1].lower()
+        spelt = {n + 1 for n in ways if n < len(short) and short[n] == initial}
+        ways = spelt | ways if token.lower() in _JOINERS else spelt
+        if not ways:
+            return False
+    return len(short) in ways
+
+
+def _long_form(short: str, text: str) -> int | None:
+    """Where in ``text`` the long form of ``short`` ends it, or None.
+
+    The fewest last words whose initials spell it ("Apollo Applications Program" for AAP,
+    "Ministry of Trade, Industry and Energy" for MOTIE); failing that, Schwartz & Hearst (2003):
+    each letter found from right to left, the first at a word's start ("quantum
+    electrodynamics" for QED).
+    """
+    tokens = list(_WORD_RUN.finditer(text))
+    for size in range(1, len(tokens) + 1):
+        run = tokens[-size:]
+        if run[0].group().lower() not in _JOINERS and _spelt_by_initials(
+            short, [t.group() for t in run]
+        ):
+            return run[0].start()
+    s, i = len(short) - 1, len(text) - 1
+    while s >= 0:
+        letter = short[s]
+        while i >= 0 and (
+            text[i].lower() != letter or (s == 0 and i > 0 and text[i - 1].isalnum())
+        ):
+            i -= 1
+        if i < 0:
+            return None
+        i -= 1
+        s -= 1
+    return text.rfind(" ", 0, i + 1) + 1
+
+
+def _expansions(sentence: str, question: str) -> list[Phrase]:
+    """Long forms of the abbreviation a question asks about, written beside it.
+
+    "hypersensitivity pneumonitis (HP)", "quantum electrodynamics (or QED)" and "HP
+    (hypersensitivity pneumonitis)": at most ``len + 5`` (and ``2 * len``) words that spell it.
+    """
+    short = _abbreviation(question)
+    if short is None:
+        return []
+    most = min(len(short) + 5, 2 * len(short))
+    found: list[Phrase] = []
+    for m in re.finditer(rf"\b{re.escape(short)}\b", sentence, re.I):
+        opener = _OPENS_ALIAS.search(sentence[: m.start()])
+        closer = _CLOSES_ALIAS.match(sentence, m.end())
+        if opener is not None and closer is not None:  # "long form (HP)"
+            window = list(_WORD_RUN.finditer(sentence[: opener.start()]))[-most:]
+            if window:
+                base = window[0].start()
+                start = _long_form(short, sentence[base : window[-1].end()])
+                if start is not None:
+                    text = sentence[base + start : window[-1].end()].strip(",;: ")
+                    found.append(Phrase(base + start, base + start + len(text), text))
+        inner = re.match(r"\s*\(([^()]{3,120})\)", sentence[m.end() :])
+        if inner is not None:  # "HP (long form)"
+            text = inner.group(1).strip()
+            begin = m.end() + inner.start(1)
+            if len(text.split()) <= most and _long_form(short, text) == 0:
+                found.append(Phrase(begin, begin + len(text), text))
+    return [p for p in found if p.text.lower() != short and len(p.text) > len(short)]

@@ -21,7 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot.engine.answer_types import GATED_KINDS, Phrase, best_span, expected_type
+from bot.engine.answer_types import (
+    DECISIVE_KINDS,
+    GATED_KINDS,
+    Phrase,
+    best_span,
+    expected_type,
+)
 from bot.engine.followup import split_context
 from bot.engine.models import Citation
 from bot.engine.text import (
@@ -370,22 +376,32 @@ class ExtractiveAnswerer:
         )
 
     def select(
-        self, scored: Sequence[Candidate], support: float | None = None, *, gated: bool = False
+        self,
+        scored: Sequence[Candidate],
+        support: float | None = None,
+        *,
+        gated: bool = False,
+        decisive: bool = False,
     ) -> list[Candidate]:
         """The sentences the answer will quote (empty: abstain).
 
         With ``gated`` (the question asks for an amount, a date, a name...), the lead sentence
         must hold a phrase of that kind: the best such sentence leads if it scores at least
         ``gate_ratio`` of the best sentence overall, and otherwise the answerer abstains; no
-        sentence states what was asked.
+        sentence states what was asked. With ``decisive`` (a phrase of the kind is the answer
+        itself: an abbreviation's long form beside it), the best sentence holding one leads,
+        whatever the support.
         """
         if support is None:
             support = self.support(scored)
-        if not scored or support < self.threshold:
+        typed = [c for c in scored if c.features[_TYPE_FOUND]] if decisive else []
+        if not scored or (support < self.threshold and not typed):
             return []
         best = scored[0].probability
         lead = scored[0]
-        if gated:
+        if typed:
+            lead = typed[0]
+        elif gated:
             typed = [c for c in scored if c.features[_TYPE_FOUND]]
             if not typed or typed[0].probability < best * self.gate_ratio:
                 return []
@@ -462,7 +478,9 @@ class ExtractiveAnswerer:
         support = self.support(scored)
         if avoid:
             scored = self._demote(scored, set(avoid))
-        chosen = self.select(scored, support, gated=kind in GATED_KINDS)
+        chosen = self.select(
+            scored, support, gated=kind in GATED_KINDS, decisive=kind in DECISIVE_KINDS
+        )
         log.debug("extractive support=%.3f chosen=%d of %d", support, len(chosen), len(scored))
         if not chosen:
             return ExtractiveResult("", (), True, support)

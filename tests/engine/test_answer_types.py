@@ -278,3 +278,33 @@ def test_a_list_question_that_names_a_count_wants_that_many_items():
     ]
     assert find_spans("list", three, question) == []
     assert find_spans("list", three, "which companies bid?") != []
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "long_form"),
+    [
+        (
+            "what does CLPS stand for?",
+            "Five firms join NASA's Commercial Lunar Payload Services (CLPS) program.",
+            "Commercial Lunar Payload Services",
+        ),
+        (
+            "whats HP short for in that story",
+            "HP (hypersensitivity pneumonitis) is an immune reaction.",
+            "hypersensitivity pneumonitis",
+        ),
+        (
+            "full name of the MOTIE",
+            "South Korea's Ministry of Trade, Industry and Energy (MOTIE) said so.",
+            "Ministry of Trade, Industry and Energy",
+        ),
+        ("what does HP stand for?", "HP is called feather duvet lung.", None),
+    ],
+)
+def test_an_abbreviation_question_is_answered_by_the_long_form_beside_it(
+    question, sentence, long_form
+):
+    assert expected_type(question) == "expansion"
+    phrase = best_span("expansion", sentence, question)
+    assert (phrase.text if phrase else None) == long_form
+    assert expected_type("what did HP say about printers?") != "expansion"

@@ -198,3 +198,33 @@ def test_overlapping_snippets_of_one_sentence_are_quoted_once(real_embeddings):
     assert len(quotes) == len({q for q in quotes}), quotes
     assert not any(overlaps(a, b) for i, a in enumerate(quotes) for b in quotes[i + 1 :])
     assert all(not q.startswith(("Nov 2", "...")) for q in quotes)
+
+
+def test_an_abbreviation_is_answered_by_its_long_form_even_from_a_weaker_sentence(
+    real_embeddings,
+):
+    from vectorstore.base import Hit, Passage
+
+    texts = [
+        (
+            "HBRP explained",
+            "What the HBRP stands to gain is unclear. The HBRP stands firm on its budget, its "
+            "director says. The HBRP stands apart from earlier schemes.",
+        ),
+        (
+            "Council minutes",
+            "Item 4: the Harbour Bridge Renewal Programme (HBRP) report was noted.",
+        ),
+    ]
+    hits = [
+        Hit(Passage(id=f"p{i}:0", article_id=f"p{i}", index=0, text=t, title=title), 1 / (i + 1))
+        for i, (title, t) in enumerate(texts)
+    ]
+    reader = ExtractiveAnswerer(real_embeddings)
+    question = "what does HBRP stand for?"
+    scored = reader.score(reader.candidates(question, hits))
+    assert "(HBRP)" not in scored[0].sentence  # the long form is not the likeliest sentence
+    result = reader.compose(question, hits)
+    assert not result.abstained, result.text
+    assert result.short_answer == "Harbour Bridge Renewal Programme"
+    assert result.text.startswith("Harbour Bridge Renewal Programme — “Item 4:")
