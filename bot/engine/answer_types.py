@@ -48,6 +48,11 @@ _MONTH = (
     r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_ORDINAL_WORDS = (
+    "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+    "thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+    "twenty-first"
+)
 _DATE = re.compile(
     # A weekday with its date is one date ("Saturday 17 October 2026"), not two.
     rf"\b(?:on\s)?{_WEEKDAY},?\s(?:\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?{_MONTH}|{_MONTH}\s\d{{1,2}}(?!\d)"
@@ -57,7 +62,11 @@ _DATE = re.compile(
     rf"|\b{_MONTH}\s\d{{4}}"
     rf"|\b(?:early|mid|late)?-?{_MONTH}\b"
     rf"|\b(?:last|next|this|on|by|until|since)?\s?{_WEEKDAY}(?:\s(?:night|morning|afternoon|evening))?"
-    rf"|\b(?:in\s)?(?:1[5-9]\d\d|20\d\d)s?\b"
+    rf"|\b(?:in\s)?(?:1\d\d\d|20\d\d)s?\b"
+    # Older years and eras: "in 476", "c. 1180", "1066 AD", "the 5th century BC".
+    rf"|\b(?:in|since|by|until|around|c\.|circa)\s\d{{3}}\b(?!\s?(?:%|percent))"
+    rf"|\b(?-i:AD|CE)\s\d{{1,4}}\b|\b\d{{1,4}}\s?(?-i:BC|BCE|AD|CE)\b"
+    rf"|\b(?:the\s)?(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINAL_WORDS})[\s-]century(?:\s(?-i:BC|BCE|AD|CE))?\b"
     rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
     rf"|\b(?:yesterday|today|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b",
     re.I,
@@ -426,7 +435,7 @@ _IN_PLAY_AFTER = re.compile(
     re.I,
 )
 _YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
-_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)s?\b")
+_YEAR = re.compile(r"\b(?:1\d\d\d|20\d\d)s?\b|\b\d{3,4}\s?(?:BC|BCE|AD|CE)\b|\b(?:AD|CE)\s\d{1,4}\b")
 _ASKS_YEAR = re.compile(r"\b(?:what|which) years?\b|\byear did\b", re.I)
 _COUNTED = re.compile(r"\bhow many ([a-z]+)", re.I)
 _UNITS = frozenset(

@@ -308,3 +308,19 @@ def test_an_abbreviation_question_is_answered_by_the_long_form_beside_it(
     phrase = best_span("expansion", sentence, question)
     assert (phrase.text if phrase else None) == long_form
     assert expected_type("what did HP say about printers?") != "expansion"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dates"),
+    [
+        ("The castle was sold to the duke in 1469 and burned.", ["in 1469"]),
+        ("The monk Aldric (1249–1314) copied the charter.", ["1249", "1314"]),
+        ("The town fell in 476, and the abbey was rebuilt in the late 12th century.",
+         ["in 476", "12th century"]),
+        ("The casket dates to 300 BC, or to the first century AD.",
+         ["300 BC", "the first century AD"]),
+        ("The stage 2 ad ran online.", []),  # "ad" is no era
+    ],
+)  # fmt: skip
+def test_years_before_1500_and_eras_are_dates(sentence, dates):
+    assert [p.text for p in find_spans("date", sentence, "when was it?")] == dates
