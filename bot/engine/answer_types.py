@@ -82,6 +82,19 @@ _DISTANCE = re.compile(
     rf"light[- ]years?)\b",
     re.I,
 )
+# A span of time given by its ends: "from 4 August 1915 until November 1918", "since 1957".
+_PERIOD = re.compile(
+    rf"\b(?:from|between)\s(?:{_DATE.pattern})\s?(?:until|till|to|through|and|–|-)\s?"
+    rf"(?:{_DATE.pattern})|\bsince\s(?:(?:at least|about|around)\s)?(?:the\s)?(?:(?:early|mid|late)-?\s?)?"
+    rf"(?:{_DATE.pattern})",
+    re.I,
+)
+# "how long is the bridge" asks for a length; "how long did the strike last" for a time.
+_ASKS_LENGTH = re.compile(
+    r"\bhow long (?:is|are|was|were)\b(?!.*\b(?:for|ago|since|until)\b)|"
+    r"\bhow long (?:does|do|did)\b.*\b(?:stretch|extend|run along|reach|measure|span)\b",
+    re.I,
+)
 _FREQUENCY = re.compile(
     r"\b(?:hourly|daily|nightly|weekly|fortnightly|biweekly|monthly|quarterly|annually|yearly|"
     r"biannually|semiannually|seasonally)\b"
@@ -379,7 +392,10 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     elif kind == "age":
         found = [p for p in _matches(_AGE, sentence) if re.search(r"\d|old|aged?", p.text, re.I)]
     elif kind == "duration":
-        found = _matches(_DURATION, sentence)
+        found = _matches(_DURATION, sentence) + _matches(_PERIOD, sentence)
+        if _ASKS_LENGTH.search(question):  # "how long is the bridge": a length
+            found += _matches(_DISTANCE, sentence)
+        found.sort(key=lambda p: p.start)
     elif kind == "distance":
         found = _matches(_DISTANCE, sentence)
     elif kind == "date":
@@ -435,7 +451,9 @@ _IN_PLAY_AFTER = re.compile(
     re.I,
 )
 _YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
-_YEAR = re.compile(r"\b(?:1\d\d\d|20\d\d)s?\b|\b\d{3,4}\s?(?:BC|BCE|AD|CE)\b|\b(?:AD|CE)\s\d{1,4}\b")
+_YEAR = re.compile(
+    r"\b(?:1\d\d\d|20\d\d)s?\b|\b\d{3,4}\s?(?:BC|BCE|AD|CE)\b|\b(?:AD|CE)\s\d{1,4}\b"
+)
 _ASKS_YEAR = re.compile(r"\b(?:what|which) years?\b|\byear did\b", re.I)
 _COUNTED = re.compile(r"\bhow many ([a-z]+)", re.I)
 _UNITS = frozenset(

@@ -387,10 +387,11 @@ class ExtractiveAnswerer:
 
         With ``gated`` (the question asks for an amount, a date, a name...), the lead sentence
         must hold a phrase of that kind: the best such sentence leads if it scores at least
-        ``gate_ratio`` of the best sentence overall, and otherwise the answerer abstains; no
-        sentence states what was asked. With ``decisive`` (a phrase of the kind is the answer
-        itself: an abbreviation's long form beside it), the best sentence holding one leads,
-        whatever the support.
+        ``gate_ratio`` of the best sentence overall, or else a neighbour of the best sentence
+        holding one (``_handoff``: "... is the Barnett Tower." "It is 617 ft tall."); otherwise
+        the answerer abstains: no sentence states what was asked. With ``decisive`` (a phrase of
+        the kind is the answer itself: an abbreviation's long form beside it), the best sentence
+        holding one leads, whatever the support.
         """
         if support is None:
             support = self.support(scored)
@@ -403,9 +404,12 @@ class ExtractiveAnswerer:
             lead = typed[0]
         elif gated:
             typed = [c for c in scored if c.features[_TYPE_FOUND]]
-            if not typed or typed[0].probability < best * self.gate_ratio:
-                return []
-            lead = typed[0]
+            if typed and typed[0].probability >= best * self.gate_ratio:
+                lead = typed[0]
+            else:  # the best sentence may restate the question and the next one state it
+                lead = self._handoff(scored, lead, best)
+                if not lead.features[_TYPE_FOUND]:
+                    return []
         else:
             lead = self._handoff(scored, lead, best)
         chosen = [lead]

@@ -324,3 +324,23 @@ def test_an_abbreviation_question_is_answered_by_the_long_form_beside_it(
 )  # fmt: skip
 def test_years_before_1500_and_eras_are_dates(sentence, dates):
     assert [p.text for p in find_spans("date", sentence, "when was it?")] == dates
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "spans"),
+    [
+        ("how long was the bridge closed?",
+         "The bridge was closed from 4 August 2025 until November 2026.",
+         ["from 4 August 2025 until November 2026"]),
+        ("how long has the crest been used?",
+         "The crest has been used since at least the mid-14th century.",
+         ["since at least the mid-14th century"]),
+        ("how long is the new bridge?", "The bridge is 2 km long and took three years.",
+         ["2 km", "three years"]),  # a length as well as a time
+        ("how long did the strike last?", "Pickets lined 3 km of road for three weeks.",
+         ["three weeks"]),  # a time only
+    ],
+)  # fmt: skip
+def test_how_long_is_answered_by_a_period_or_for_a_thing_a_length(question, sentence, spans):
+    assert expected_type(question) == "duration"
+    assert [p.text for p in find_spans("duration", sentence, question)] == spans

@@ -228,3 +228,22 @@ def test_an_abbreviation_is_answered_by_its_long_form_even_from_a_weaker_sentenc
     assert not result.abstained, result.text
     assert result.short_answer == "Harbour Bridge Renewal Programme"
     assert result.text.startswith("Harbour Bridge Renewal Programme — “Item 4:")
+
+
+def test_an_amount_question_hands_off_to_the_sentence_after_a_restatement(real_embeddings):
+    from vectorstore.base import Hit, Passage
+
+    text = (
+        "The tallest building in the Marrowick skyline is the Saltmarket Tower, built in the "
+        "old harbour district as the Courier Building. It has a height of 188 m and 42 floors. "
+        "Ferries to the islands leave from the quay below it."
+    )
+    reader = ExtractiveAnswerer(real_embeddings)
+    question = "how tall is the saltmarket tower?"
+    hits = [Hit(Passage(id="p:0", article_id="p", index=0, text=text, title="Skyline"), 1.0)]
+    scored = reader.score(reader.candidates(question, hits))
+    assert "188 m" not in scored[0].sentence  # the restatement scores best
+    assert scored[1].probability < reader.gate_ratio * scored[0].probability
+    result = reader.compose(question, hits)
+    assert not result.abstained, result.text
+    assert result.short_answer == "188 m"
