@@ -95,6 +95,14 @@ _ASKS_LENGTH = re.compile(
     r"\bhow long (?:does|do|did)\b.*\b(?:stretch|extend|run along|reach|measure|span)\b",
     re.I,
 )
+# "When does a larva settle?" asks about something that happens again and again: its answer is
+# an event ("after it drops to the sea floor") as often as a date.
+_ASKS_WHEN_GENERIC = re.compile(r"\bwhen (?:does|do|is|are|can|should)\b", re.I)
+_EVENT_CLAUSE = re.compile(
+    r"\b(?:(?:immediately|shortly|soon|just|right) )?(?:after|before|during|while|once|until|"
+    r"whenever|following)\s[^,.;:]{3,80}",
+    re.I,
+)
 _FREQUENCY = re.compile(
     r"\b(?:hourly|daily|nightly|weekly|fortnightly|biweekly|monthly|quarterly|annually|yearly|"
     r"biannually|semiannually|seasonally)\b"
@@ -222,8 +230,22 @@ _WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", r
 _CLAUSE_WH = re.compile(r"(?<!\band )(?<!,)(?<!, )\b(?:when|where|who|whom|whose)\b", re.I)
 
 
+# "When the law is the target of a protest, what is it called?": a leading when-clause (no
+# auxiliary after "when", and a comma or another question word later) sets the scene; the
+# question word after it asks.
+_OPENING_CLAUSE = re.compile(
+    r"^\s*(?:when|where|whenever|while|once)\s+(?!(?:did|does|do|is|was|are|were|will|would|can|"
+    r"could|has|have|had|should|shall|might|may|must)\b)(?=[^?]*(?:,|\b(?:what|which|who|whom|"
+    r"whose|how|why)\b))",
+    re.I,
+)
+
+
 def _main_question(question: str) -> str:
     """``question`` with the clause-joining wh-words after its first one blanked out."""
+    opening = _OPENING_CLAUSE.match(question)
+    if opening is not None:
+        question = "_" * opening.end() + question[opening.end() :]
     first = _WH_WORD.search(question)
     if first is None:
         return question
@@ -400,6 +422,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         found = _matches(_DISTANCE, sentence)
     elif kind == "date":
         found = _matches(_DATE, sentence)
+        if _ASKS_WHEN_GENERIC.search(question):  # "when do larvae settle?" "after they..."
+            found = sorted(found + _matches(_EVENT_CLAUSE, sentence), key=lambda p: p.start)
         if _ASKS_YEAR.search(question):  # "what year" wants the year, not "June 9th"
             found = [p for p in found if _YEAR.search(p.text)]
     elif kind == "quantity":

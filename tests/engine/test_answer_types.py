@@ -344,3 +344,28 @@ def test_years_before_1500_and_eras_are_dates(sentence, dates):
 def test_how_long_is_answered_by_a_period_or_for_a_thing_a_length(question, sentence, spans):
     assert expected_type(question) == "duration"
     assert [p.text for p in find_spans("duration", sentence, question)] == spans
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When the law itself is the target of a protest, what is that called?", None),
+        ("When ferries are full, which route do drivers take?", None),
+        ("where the ferry docks, how many cars fit?", "quantity"),
+        ("When did the bridge reopen?", "date"),
+        ("when the new ferry come out?", "date"),  # casual, no auxiliary: still a date
+    ],
+)
+def test_a_leading_when_clause_sets_the_scene_and_the_next_question_word_asks(question, kind):
+    assert expected_type(question) == kind
+
+
+def test_when_does_something_happen_is_answered_by_an_event_as_well_as_a_date():
+    sentence = "The larvae settle after dropping to the sea floor, mostly in June."
+    assert [p.text for p in find_spans("date", sentence, "When do the larvae settle?")] == [
+        "after dropping to the sea floor",
+        "June",
+    ]
+    assert [p.text for p in find_spans("date", sentence, "When did the larvae settle?")] == [
+        "June"
+    ]
