@@ -314,6 +314,16 @@ _CONNECTIVE = re.compile(
 )
 
 
+# A capitalised first word that is an ordinary word by its ending ("Existing laws",
+# "Religious orders", "Phosphorylation"), or a connective, is no name.
+_COMMON_OPENER = re.compile(
+    rf"{_CONNECTIVE.pattern}|However|Near|Besides|Nearby|Inside|Outside|Above|Below|Around|"
+    r"Across|Within|Throughout|Upon|Whereas|Indeed|Again|Even|Often|Soon|Perhaps|Maybe|"
+    r"Together|Afterwards|One|Two|Three|[A-Z][a-z]+(?:ing|ed|ous|ive|ical|ional|ion|ions|"
+    r"ness|ment|ments|ity|ities|ism|ists?)"
+)
+
+
 def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
     """Capitalised word runs, minus a sentence-initial common word and the question's own names.
 
@@ -339,8 +349,10 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
         first = words(text)[:1]
         if m.start() == 0 and first and first[0].lower() in STOPWORDS | DATE_WORDS:
             continue
-        if m.start() == 0 and len(words(text)) == 1 and _CONNECTIVE.fullmatch(text):
-            continue  # "Hence", "Like", "Eventually": a sentence's first word, not a name
+        if m.start() == 0 and len(words(text)) == 1 and _COMMON_OPENER.fullmatch(text):
+            continue  # "Hence", "Existing", "Religious": a sentence's first word, not a name
+        if len(text.replace(".", "")) < 2:
+            continue  # an initial ("R.") names nobody on its own
         tokens = [w.lower() for w in words(text)]
         # The question's own names ("van der beek") are not its answer, nor are dates.
         if any(t in question_words and t not in STOPWORDS for t in tokens):

@@ -369,3 +369,16 @@ def test_when_does_something_happen_is_answered_by_an_event_as_well_as_a_date():
     assert [p.text for p in find_spans("date", sentence, "When did the larvae settle?")] == [
         "June"
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "However, the ferry was late.",
+        "Existing permits stay valid.",
+        "Religious leaders met on the quay.",
+        "The letter was signed by R. on the quay.",
+    ],
+)
+def test_an_ordinary_first_word_or_a_lone_initial_is_no_name(sentence):
+    assert find_spans("person", sentence, "who signed it?") == []
