@@ -122,7 +122,7 @@ _REASON = re.compile(
 )
 _CAPITALISED = re.compile(
     r"(?:[A-Z][\w'’&.-]*|[A-Z]{2,})(?:\s+(?:(?:of|the|de|da|van|der|von|am|al|bin|la|le|du|and|&)"
-    r"\s+)?(?:[A-Z][\w'’&.-]*))*"
+    r"\s+)?(?:(?:al|el|ad|ash|as|an)-)?(?:[A-Z][\w'’&.-]*))*"  # "Muhammad Abd al-Salaam Farag"
 )
 _COLOUR = re.compile(
     r"\b(?:(?:light|dark|pale|bright|deep|navy|royal|sky|lime|olive|hot)[- ])?(?:red|orange|yellow|"
@@ -346,11 +346,17 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
             and after.group(1) not in STOPWORDS
         ):
             continue  # "Spanish striker" (an adjective); "the French in 1759" names a people
-        first = words(text)[:1]
-        if m.start() == 0 and first and first[0].lower() in STOPWORDS | DATE_WORDS:
-            continue
-        if m.start() == 0 and len(words(text)) == 1 and _COMMON_OPENER.fullmatch(text):
-            continue  # "Hence", "Existing", "Religious": a sentence's first word, not a name
+        start = m.start()
+        first = text.split()[0]
+        if start == 0 and (
+            first.lower() in STOPWORDS | DATE_WORDS or _COMMON_OPENER.fullmatch(first)
+        ):
+            # "Hence", "Existing", "The": a sentence's first word, not part of a name
+            text, start = _without_first_word(text, start)
+        # A title the question gives ("Kennedy's vice president") is not the answer, the name
+        # after it is: "Vice President Lyndon B. Johnson".
+        while len(text.split()) > 1 and text.split()[0].lower() in question_words - STOPWORDS:
+            text, start = _without_first_word(text, start)
         if len(text.replace(".", "")) < 2:
             continue  # an initial ("R.") names nobody on its own
         tokens = [w.lower() for w in words(text)]
@@ -359,8 +365,15 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
             continue
         if all(t in DATE_WORDS or t[:1].isdigit() for t in tokens):
             continue
-        out.append(Phrase(m.start(), m.start() + len(text), text))
+        out.append(Phrase(start, start + len(text), text))
     return out
+
+
+def _without_first_word(text: str, start: int) -> tuple[str, int]:
+    """``text`` (at ``start``) without its first word and a joiner after it ("of", "and")."""
+    cut = re.match(r"\S+\s*(?:(?:of|the|and|&)\s+)?", text)
+    end = cut.end() if cut else len(text)
+    return text[end:], start + end
 
 
 def _reason(sentence: str) -> list[Phrase]:

@@ -382,3 +382,19 @@ def test_when_does_something_happen_is_answered_by_an_event_as_well_as_a_date():
 )
 def test_an_ordinary_first_word_or_a_lone_initial_is_no_name(sentence):
     assert find_spans("person", sentence, "who signed it?") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "name"),
+    [
+        ("who is the gallery named after?",
+         "The Ada Lovelace gallery of maths opened in 1991.", "Ada Lovelace"),
+        ("who wrote the pamphlet?",
+         "It was written by Muhammad Abd al-Salaam Farag in Cairo.",
+         "Muhammad Abd al-Salaam Farag"),
+        ("who was the mayor's deputy?",
+         "The mayor wrote to Deputy Mayor Ines Okafor on Monday.", "Ines Okafor"),
+    ],
+)  # fmt: skip
+def test_a_name_loses_a_first_word_or_the_questions_title_not_itself(question, sentence, name):
+    assert best_span("person", sentence, question).text == name
