@@ -2,7 +2,7 @@
 
 ``expected_type`` reads the question's shape ("how much did X pay" -> money, "how old" -> age,
 "why" -> reason, "who" -> person). ``find_spans`` returns the phrases of a sentence that are of
-that type and are not words of the question: "$200 million", "Braunau am Inn", "because the
+that type and are not words of the question: "$40 million", "Port Ellen", "because the
 attacker tried to steal his shoes". The reader leads its reply with the best such phrase and
 quotes the sentence it comes from; a sentence with no phrase of the asked type is weak evidence
 that it answers, and none anywhere is a reason to abstain.
@@ -185,7 +185,7 @@ _ASKS_EXPANSION = re.compile(
     re.I,
 )
 _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # An abbreviation's long form: "what does HP stand for?", "what is CLPS short for".
+    # An abbreviation's long form: "what does CWD stand for?", "what is RNLI short for".
     ("expansion", _ASKS_EXPANSION),
     # Several things at once: "which 5 companies", "who's on the panel", "what guns did they find".
     ("list", re.compile(r"\b(?:what|which|name(?: the)?) (?:\d+|three|four|five|six|seven|eight|nine|ten|all(?: the)?) \w+|\bwho(?:'s|’s| is| are| was| were)? (?:on|in) the (?:\w+ ){0,3}(?:panel|team|cast|line-?up|board|shortlist|list|squad|committee)\b|\b(?:what|which) (?:\w+ )?(?!(?:years|days|weeks|months|hours|minutes|times|dates|decades)\b)\w+[^s\W]s (?:did|do|does|are|were|have|has|will|would|can)\b", re.I)),
@@ -275,7 +275,7 @@ def _keyword_type(query: str) -> str | None:
     """The kind a keyword query names ("... reopening date" -> date); None for a real question."""
     if _WH_WORD.search(query) or query.rstrip().endswith("?"):
         return None
-    # The head of a query is at its end ("ferry route launch date", "home depot revenue q3"); a
+    # The head of a query is at its end ("ferry route launch date", "skerryline revenue q3"); a
     # kind word earlier on is a topic ("fort worth girl", "game day snacks"), not what is wanted.
     found = [
         (m.start(), kind)
@@ -348,10 +348,10 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
             continue  # "Spanish striker" (an adjective); "the French in 1759" names a people
         start = m.start()
         first = text.split()[0]
-        if start == 0 and (
-            first.lower() in STOPWORDS | DATE_WORDS or _COMMON_OPENER.fullmatch(first)
-        ):
-            # "Hence", "Existing", "The": a sentence's first word, not part of a name
+        if start == 0 and first.lower() in STOPWORDS | DATE_WORDS:
+            continue  # "The Saltmarket bridge": a name as a modifier, more often than not
+        if start == 0 and _COMMON_OPENER.fullmatch(first):
+            # "Hence", "Existing", "Several": a sentence's first word, not part of a name
             text, start = _without_first_word(text, start)
         # A title the question gives ("Kennedy's vice president") is not the answer, the name
         # after it is: "Vice President Lyndon B. Johnson".
@@ -454,7 +454,11 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     elif kind == "quantity":
         found = _matches(_MONEY, sentence) + _matches(_PERCENT, sentence)
         # A day of a date ("ate a rabbit on Nov. 5") counts nothing, nor does "one of" a kind.
-        days = [d for d in _matches(_DATE, sentence) if re.search(r"\d", d.text)]
+        days = [
+            d
+            for d in _matches(_DATE, sentence)
+            if re.search(r"\d", d.text) and re.search(rf"{_MONTH}|{_WEEKDAY}", d.text, re.I)
+        ]
         found += [
             p
             for p in _matches(_QUANTITY, sentence)
@@ -465,7 +469,7 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         ]
         counted = _COUNTED.search(question)
         if counted and counted.group(1).lower() not in _UNITS:
-            # "how many people" is not answered by "185 miles" or "$40 million"
+            # "how many people" is not answered by "12 miles" or "$40 million"
             found = [p for p in found if not _UNIT_END.search(p.text)]
     elif kind == "frequency":
         found = _matches(_FREQUENCY, sentence)
@@ -536,7 +540,7 @@ _UNITS = frozenset(
 _UNIT_END = re.compile(
     r"(?:[$€£¥%]|\b(?:miles?|kilometres?|kilometers?|km|metres?|meters?|feet|foot|yards?|"
     r"inches|years?|days?|weeks?|months?|hours?|minutes?|seconds?|dollars?|euros?|pounds?|"
-    r"percent|degrees?))",
+    r"percent|degrees?)\b)",
     re.I,
 )
 # A count has a digit or a cardinal word ("second quarter" and "half" are not counts).
@@ -556,7 +560,7 @@ GATED_KINDS = frozenset(
 
 
 # Kinds whose phrase is the answer itself wherever it stands: an abbreviation spelled out beside
-# it ("Commercial Lunar Payload Services (CLPS)") answers "what does CLPS stand for".
+# it ("Royal National Lifeboat Institution (RNLI)") answers "what does RNLI stand for".
 DECISIVE_KINDS = frozenset({"expansion"})
 
 
@@ -574,6 +578,9 @@ def best_span(
     if kind == "person":
         # "who" is more often a person's name than a company's or a place's.
         spans = [p for p in spans if _person_like(p.text)] or spans
+    elif kind == "quantity":
+        # "how many European oil paintings": the number that counts paintings, not watercolours
+        spans = _counting(spans, sentence, question) or spans
     if len(spans) == 1 or not focus:
         return spans[0]
     positions = [
@@ -596,6 +603,45 @@ _ORG_WORDS = re.compile(
     r"Lake|Islands?|Ocean|Sea|Bay|Valley|City|County|Province|Church|Cathedral|Palace|Castle|"
     r"Bridge|Square|Avenue|Road|Station|Airport|Stadium|Museum|Service|Magazine|Network)\b"
 )
+
+
+_PLURALS = frozenset(
+    {"people", "children", "men", "women", "staff", "police", "sheep", "fish", "cattle", "feet",
+     "teeth", "mice", "geese", "personnel", "crew", "data", "media"}
+)  # fmt: skip
+_COUNTED_WORDS = re.compile(
+    r"\bhow many ((?:(?!(?:did|does|do|are|were|is|was|have|has|had|will|would|can|could|"
+    r"should|in|of|on|at|for|from|to|by|with)\b)[\w'’-]+\s?){1,3})",
+    re.I,
+)
+
+
+def _counting(spans: list[Phrase], sentence: str, question: str) -> list[Phrase]:
+    """The numbers followed (within four words, before another number) by what is counted."""
+    asked = _COUNTED_WORDS.search(question)
+    if asked is None:
+        return []
+    asked_words = [w for w in words(asked.group(1)) if w.lower() not in STOPWORDS]
+    if not asked_words:
+        return []
+    # The counted noun is the first plural ("how many island students take the ferry").
+    plural = [
+        w
+        for w in asked_words
+        if (w.lower().endswith("s") and not w.lower().endswith("ss")) or w.lower() in _PLURALS
+    ]
+    head = stem((plural or asked_words)[0])
+    counted = {stem(w) for w in asked_words}
+    nearby: dict[int, set[str]] = {}
+    for i, p in enumerate(spans):
+        after: list[str] = []
+        for word in words(sentence[p.end : p.end + 60])[:4]:
+            if word[0].isdigit():
+                break  # the next number counts something else
+            after.append(word)
+        nearby[i] = {stem(w) for w in words(p.text) + after}
+    by_head = [p for i, p in enumerate(spans) if head in nearby[i]]
+    return by_head or [p for i, p in enumerate(spans) if counted & nearby[i]]
 
 
 def _person_like(text: str) -> bool:
@@ -722,8 +768,8 @@ def _long_form(short: str, text: str) -> int | None:
 def _expansions(sentence: str, question: str) -> list[Phrase]:
     """Long forms of the abbreviation a question asks about, written beside it.
 
-    "hypersensitivity pneumonitis (HP)", "quantum electrodynamics (or QED)" and "HP
-    (hypersensitivity pneumonitis)": at most ``len + 5`` (and ``2 * len``) words that spell it.
+    "chronic wasting disease (CWD)", "quantum electrodynamics (or QED)" and "CWD
+    (chronic wasting disease)": at most ``len + 5`` (and ``2 * len``) words that spell it.
     """
     short = _abbreviation(question)
     if short is None:

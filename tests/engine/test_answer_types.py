@@ -36,7 +36,7 @@ from bot.engine.answer_types import best_span, expected_type, find_spans
         ("aurora ferry capacity", "quantity"),
         ("aurora ferry frequency", "frequency"),
         ("harbour bridge corrosion", None),
-        ("home depot revenue q3", "money"),  # the kind word heads the query's end
+        ("skerryline revenue q3", "money"),  # the kind word heads the query's end
         ("kidnapped fort worth girl found hotel", None),  # a kind word inside a name
         ("game day snacks water", None),
         ("777x program behind schedule", None),
@@ -76,7 +76,7 @@ def test_expected_type(question, kind):
             "Mayor Ana Halvorsen",
         ),
         ("how long did the strike last", "The strike lasted 12 days.", "12 days"),
-        ("how often does the ferry run?", "The Aurora runs every 20 minutes.", "every 20 minutes"),
+        ("how often does the ferry run?", "The Aurora runs every 25 minutes.", "every 25 minutes"),
         ("how often does the council meet?", "It meets quarterly in the town hall.", "quarterly"),
     ],
 )
@@ -90,8 +90,8 @@ def test_a_phrase_must_bring_something_the_question_does_not_have():
     question = "how much did the 2025 repair cost?"
     assert find_spans("money", "The 2025 repair was costly.", question) == []
     assert find_spans("quantity", "The team lost in the second quarter.", "how many goals?") == []
-    # "23-year-old" is an age, not a contract length
-    assert find_spans("duration", "The 23-year-old signed on Monday.", "how many years") == []
+    # "31-year-old" is an age, not a contract length
+    assert find_spans("duration", "The 31-year-old signed on Monday.", "how many years") == []
 
 
 def test_nearest_phrase_to_the_focus_words_wins():
@@ -177,9 +177,9 @@ def test_a_nationality_is_a_people_unless_it_qualifies_a_noun():
 
 def test_a_count_of_people_is_not_a_distance_and_a_year_question_wants_the_year():
     q = "how many people were evacuated?"
-    assert find_spans("quantity", "The fire was 185 miles north of the harbour.", q) == []
-    assert [p.text for p in find_spans("quantity", "Some 28 people were evacuated.", q)] == [
-        "Some 28 people"
+    assert find_spans("quantity", "The fire was 12 miles north of the harbour.", q) == []
+    assert [p.text for p in find_spans("quantity", "Some 41 people were evacuated.", q)] == [
+        "Some 41 people"
     ]
     q = "what year did she join the crew?"
     assert find_spans("date", "She joined on June 9th.", q) == []
@@ -246,8 +246,8 @@ def test_roles_institutions_and_buildings_name_the_kind_asked(question, kind):
 def test_a_day_of_a_date_or_one_of_a_kind_is_no_count():
     question = "how many people got quarantined?"
     assert find_spans("quantity", "He ate a wild rabbit on Nov. 5, officials said.", question) == []
-    found = find_spans("quantity", "A total of 28 people were put under quarantine.", question)
-    assert [p.text for p in found] == ["28 people"]
+    found = find_spans("quantity", "A total of 41 people were put under quarantine.", question)
+    assert [p.text for p in found] == ["41 people"]
     sentence = "Europa, one of the best bets for life, was observed 17 times."
     assert [p.text for p in find_spans("quantity", sentence, "how many times?")] == ["17 times"]
 
@@ -284,21 +284,21 @@ def test_a_list_question_that_names_a_count_wants_that_many_items():
     ("question", "sentence", "long_form"),
     [
         (
-            "what does CLPS stand for?",
-            "Five firms join NASA's Commercial Lunar Payload Services (CLPS) program.",
-            "Commercial Lunar Payload Services",
+            "what does RNLI stand for?",
+            "Volunteers of the Royal National Lifeboat Institution (RNLI) launched at dawn.",
+            "Royal National Lifeboat Institution",
         ),
         (
-            "whats HP short for in that story",
-            "HP (hypersensitivity pneumonitis) is an immune reaction.",
-            "hypersensitivity pneumonitis",
+            "whats CWD short for in that story",
+            "CWD (chronic wasting disease) is a prion disease of deer.",
+            "chronic wasting disease",
         ),
         (
             "full name of the MOTIE",
             "South Korea's Ministry of Trade, Industry and Energy (MOTIE) said so.",
             "Ministry of Trade, Industry and Energy",
         ),
-        ("what does HP stand for?", "HP is called feather duvet lung.", None),
+        ("what does CWD stand for?", "CWD has reached the island's deer herds.", None),
     ],
 )
 def test_an_abbreviation_question_is_answered_by_the_long_form_beside_it(
@@ -387,8 +387,8 @@ def test_an_ordinary_first_word_or_a_lone_initial_is_no_name(sentence):
 @pytest.mark.parametrize(
     ("question", "sentence", "name"),
     [
-        ("who is the gallery named after?",
-         "The Ada Lovelace gallery of maths opened in 1991.", "Ada Lovelace"),
+        ("who leads the ferry firm?",
+         "Several Skerryline directors back Ada Lovelace, who leads it.", "Ada Lovelace"),
         ("who wrote the pamphlet?",
          "It was written by Muhammad Abd al-Salaam Farag in Cairo.",
          "Muhammad Abd al-Salaam Farag"),
@@ -398,3 +398,26 @@ def test_an_ordinary_first_word_or_a_lone_initial_is_no_name(sentence):
 )  # fmt: skip
 def test_a_name_loses_a_first_word_or_the_questions_title_not_itself(question, sentence, name):
     assert best_span("person", sentence, question).text == name
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "count"),
+    [
+        ("how many European oil paintings does the museum have?",
+         "It holds about 1130 British and 650 European oil paintings, and 6800 British prints.",
+         "650 European"),
+        ("how many island students take the ferry?",
+         "There are 88 private schools on the island, for around 2,800 students in all.",
+         "around 2,800 students"),
+        ("how many carrots did he eat?", "He ate a rabbit on Nov. 5 and 3 carrots.",
+         "3 carrots"),
+    ],
+)  # fmt: skip
+def test_how_many_is_answered_by_the_number_that_counts_the_thing_asked(question, sentence, count):
+    assert best_span("quantity", sentence, question).text == count
+
+
+def test_a_word_that_starts_like_a_unit_is_no_unit():
+    # "European" is no euro: "how many paintings" keeps "650 European"
+    spans = find_spans("quantity", "It holds 650 European paintings.", "how many paintings?")
+    assert [p.text for p in spans] == ["650 European"]
