@@ -115,7 +115,8 @@ DEFAULT_SUPPORT_BIAS = -5.7555
 DEFAULT_THRESHOLD = 0.45  # abstain when the support probability is below this
 DEFAULT_SECOND_RATIO = 0.5  # a 2nd/3rd sentence must score this share of the best
 DEFAULT_GATE_RATIO = 0.5  # a typed sentence must score this share of the best to lead
-DEFAULT_HANDOFF_RATIO = 0.25  # a neighbour with the asked kind leads at this share of the best
+DEFAULT_HANDOFF_RATIO = 0.2  # a sentence near the best with the asked kind leads at this share
+DEFAULT_HANDOFF_REACH = 2  # ... this many sentences away in its passage at most
 _TYPE_FOUND = FEATURES.index("type_found")
 _TYPE_MISSING = FEATURES.index("type_missing")
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
@@ -171,14 +172,14 @@ def overlaps(a: str, b: str) -> bool:
 
 
 def sentences_beside(
-    candidates: Sequence[Candidate], cand: Candidate
-) -> tuple[Candidate | None, Candidate | None]:
-    """The sentences just before and just after ``cand`` in its passage, among ``candidates``."""
+    candidates: Sequence[Candidate], cand: Candidate, reach: int = 1
+) -> tuple[list[Candidate], list[Candidate]]:
+    """Up to ``reach`` sentences before ``cand`` (nearest first) and after it, in its passage."""
     same = sorted(
         (c for c in candidates if c.hit_index == cand.hit_index), key=lambda c: c.span.start
     )
     at = next(i for i, c in enumerate(same) if c.span == cand.span)
-    return (same[at - 1] if at > 0 else None, same[at + 1] if at + 1 < len(same) else None)
+    return same[max(0, at - reach) : at][::-1], same[at + 1 : at + 1 + reach]
 
 
 def _sigmoid(x: float) -> float:
@@ -207,6 +208,7 @@ class ExtractiveAnswerer:
         second_ratio: float = DEFAULT_SECOND_RATIO,
         gate_ratio: float = DEFAULT_GATE_RATIO,
         handoff_ratio: float = DEFAULT_HANDOFF_RATIO,
+        handoff_reach: int = DEFAULT_HANDOFF_REACH,
     ) -> None:
         if len(weights) != len(FEATURES):
             raise ValueError(f"need {len(FEATURES)} weights, got {len(weights)}")
@@ -224,6 +226,7 @@ class ExtractiveAnswerer:
         self.second_ratio = second_ratio
         self.gate_ratio = gate_ratio
         self.handoff_ratio = handoff_ratio
+        self.handoff_reach = handoff_reach
 
     def candidates(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
         """Every usable sentence of ``hits`` with its features (unscored)."""
@@ -426,23 +429,27 @@ class ExtractiveAnswerer:
         return chosen
 
     def _handoff(self, scored: Sequence[Candidate], lead: Candidate, best: float) -> Candidate:
-        """The sentence next to ``lead`` that says what ``lead`` only restates, or ``lead``.
+        """The sentence near ``lead`` that says what ``lead`` only restates, or ``lead``.
 
-        The sentence closest to a question's words often restates it ("Wales beat Hungary 2-0")
-        and the one beside it holds the asked-for phrase ("Aaron Ramsey scored twice"; a quote,
-        then "…, said Derek Scissors"). When the lead has no phrase of the asked kind and a
-        neighbour in its passage has one and scores ``handoff_ratio`` of the best, it leads.
+        The sentence closest to a question's words often restates it ("The Hawks beat the
+        Rovers") and one after or before it holds the asked-for phrase ("Ina Berg scored twice";
+        a quote, then "…, said a Rovers fan"; "The Hawks' cup run ended on Saturday." "Berg said
+        the game was their biggest." "In the end, they lost 3-1."). Walking away from the lead in
+        its passage past at most ``handoff_reach`` - 1 sentences that lack the asked kind too,
+        the first one that has it leads if it scores ``handoff_ratio`` of the best.
         """
         if not lead.features[_TYPE_MISSING]:
             return lead
-        before, after = sentences_beside(scored, lead)
-        typed = [
-            c
-            for c in (after, before)
-            if c is not None
-            and c.features[_TYPE_FOUND]
-            and c.probability >= best * self.handoff_ratio
-        ]
+        before, after = sentences_beside(scored, lead, self.handoff_reach)
+        typed = []
+        for side in (after, before):
+            found = next((c for c in side if not c.features[_TYPE_MISSING]), None)
+            if (
+                found is not None
+                and found.features[_TYPE_FOUND]
+                and found.probability >= best * self.handoff_ratio
+            ):
+                typed.append(found)
         return max(typed, key=lambda c: c.probability) if typed else lead
 
     def compose(

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PROMPT_SENTENCES = 3
 # The sentence after each of the best two is shown too: news puts the detail a restating sentence
-# lacks right after it ("…," said Derek Scissors; "Aaron Ramsey scored twice"). On news-dev this
+# lacks right after it ("…," said a harbour master; "Ina Berg scored twice"). On news-dev this
 # put the answer in the prompt more often than a 4th-best sentence, for the same prompt length.
 DEFAULT_FOLLOWING = 2
 DEFAULT_MAX_ANSWER_TOKENS = 48  # a short answer and a marker; caps a runaway reply
@@ -115,9 +115,9 @@ def choose_sentences(
             best.append(cand)
     chosen = list(best)
     for top in best[:following]:
-        _, nxt = sentences_beside(candidates, top)
-        if nxt is not None and all(c.sentence != nxt.sentence for c in chosen):
-            chosen.append(nxt)
+        for nxt in sentences_beside(candidates, top)[1]:
+            if all(c.sentence != nxt.sentence for c in chosen):
+                chosen.append(nxt)
     chosen.sort(key=lambda c: (c.hit_index, c.span.start))
     return [ShownSentence(c.hit_index + 1, c.sentence) for c in chosen]
 

@@ -243,15 +243,15 @@ def test_a_phrase_lifted_from_a_sentence_off_the_question_is_not_an_answer(real_
 def test_a_short_phrase_matches_whole_words_only():
     from bot.engine.llm_reader import locate
 
-    hits = FixedRetriever(["They re-evaluate him within the next 24 hours."]).hits
-    assert locate("2", hits, [1], "how many stitches?") is None
-    assert locate("24 hours", hits, [1], "when?") == (1, hits[0].passage.text)
+    hits = FixedRetriever(["They will check his knee again within 48 hours."]).hits
+    assert locate("4", hits, [1], "how many games will he miss?") is None
+    assert locate("48 hours", hits, [1], "when?") == (1, hits[0].passage.text)
 
 
 def test_a_reply_that_only_repeats_the_question_is_not_an_answer():
-    # "HP" is the question's own word: it does not say what HP stands for.
-    text = "Doctors diagnosed hypersensitivity pneumonitis, or HP. HP can follow feather bedding."
-    answer = service(fake("HP [1]"), texts=(text,)).answer("what does HP stand for?")
+    # "CWD" is the question's own word: it does not say what CWD stands for.
+    text = "Rangers found chronic wasting disease, or CWD, on the island. CWD spreads in herds."
+    answer = service(fake("CWD [1]"), texts=(text,)).answer("what does CWD stand for?")
     assert answer.abstained
     assert answer.extra["decision"] == "echo"
 
@@ -259,25 +259,25 @@ def test_a_reply_that_only_repeats_the_question_is_not_an_answer():
 def test_a_question_offering_alternatives_is_answered_by_one_of_them():
     from bot.engine.llm_reader import echoes_question
 
-    assert echoes_question("HP", "what does HP stand for?")
+    assert echoes_question("CWD", "what does CWD stand for?")
     assert not echoes_question("the ferry", "was it the bridge or the ferry?")
-    assert not echoes_question("hypersensitivity pneumonitis", "what does HP stand for?")
+    assert not echoes_question("chronic wasting disease", "what does CWD stand for?")
 
 
 def test_the_prompt_shows_the_sentence_after_the_best_ones(real_embeddings):
     # The closest sentence restates the question; the next one names the scorer. A 4th-best
     # sentence elsewhere would not have carried the answer.
     text = (
-        "Wales beat Hungary 2-0 on Tuesday to qualify. Aaron Ramsey scored twice "
+        "The Hawks beat the Rovers 2-0 on Tuesday to reach the final. Ina Berg scored twice "
         "for the home side. The stadium was sold out. Tickets cost 40 pounds. "
         "Fans sang until midnight."
     )
-    llm = fake("Aaron Ramsey [1]")
+    llm = fake("Ina Berg [1]")
     svc = service(llm, (text,), embeddings=real_embeddings)
-    answer = svc.answer("who scored when wales beat hungary?")
+    answer = svc.answer("who scored when the hawks beat the rovers?")
     prompt = str(llm.prompts[0][1].content)
-    assert "Aaron Ramsey scored twice" in prompt
-    assert answer.extra["short_answer"] == "Aaron Ramsey"
+    assert "Ina Berg scored twice" in prompt
+    assert answer.extra["short_answer"] == "Ina Berg"
 
 
 def test_an_empty_model_reply_is_a_failure_not_a_refusal(real_embeddings):

@@ -120,8 +120,8 @@ def test_a_dataset_without_its_corpus_says_where_it_looked(tmp_path):
 
 def test_matching_rules():
     assert news.contains_answer("It cost €40 million [1].", ["€40 million"])
-    assert news.contains_answer("it was “Mostly True”", ['"mostly true"'])
-    assert news.contains_answer("It cost $ 200 million.", ["$200 million"])
+    assert news.contains_answer("it was “Half True”", ['"half true"'])
+    assert news.contains_answer("It cost $ 70 million.", ["$70 million"])
     assert not news.contains_answer("It cost 41 million euros.", ["40 million euros"])
     assert news.covers(
         "Earlier text. " + BRIDGE + " More.", "The repair cost exactly 40 million euros"
