@@ -632,16 +632,19 @@ def _counting(spans: list[Phrase], sentence: str, question: str) -> list[Phrase]
     ]
     head = stem((plural or asked_words)[0])
     counted = {stem(w) for w in asked_words}
-    nearby: dict[int, set[str]] = {}
-    for i, p in enumerate(spans):
-        after: list[str] = []
-        for word in words(sentence[p.end : p.end + 60])[:4]:
-            if word[0].isdigit():
-                break  # the next number counts something else
-            after.append(word)
-        nearby[i] = {stem(w) for w in words(p.text) + after}
-    by_head = [p for i, p in enumerate(spans) if head in nearby[i]]
-    return by_head or [p for i, p in enumerate(spans) if counted & nearby[i]]
+    nearby = [_stems_after(p, sentence) for p in spans]
+    by_head = [p for p, near in zip(spans, nearby, strict=True) if head in near]
+    return by_head or [p for p, near in zip(spans, nearby, strict=True) if counted & near]
+
+
+def _stems_after(span: Phrase, sentence: str) -> set[str]:
+    """Stems of ``span`` and of up to four words after it, stopping at the next number."""
+    after: list[str] = []
+    for word in words(sentence[span.end : span.end + 60])[:4]:
+        if word[0].isdigit():
+            break  # the next number counts something else
+        after.append(word)
+    return {stem(w) for w in words(span.text) + after}
 
 
 def _person_like(text: str) -> bool:
