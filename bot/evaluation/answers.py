@@ -384,6 +384,7 @@ def fit_extractive(
     *,
     max_false_refusal: float = 0.2,
     select_on: Callable[[FitCase], bool] | None = None,
+    max_false_refusal_rest: float | None = None,
 ) -> FitResult:
     """Fit both models on the fit slice, pick threshold and ratio there, report on the other.
 
@@ -393,7 +394,9 @@ def fit_extractive(
        question-level features of answerable vs. gold-removed (unanswerable) questions.
     3. The threshold and the extra-sentence ratio maximise accuracy + refusals on unanswerable
        questions, with at most ``max_false_refusal`` false refusals on the fit slice (on the
-       cases ``select_on`` accepts, when given: the kind of question the answerer is tuned for).
+       cases ``select_on`` accepts, when given: the kind of question the answerer is tuned for)
+       and, with ``max_false_refusal_rest``, at most that many on the other fit cases: a few
+       dozen tuned-for questions alone put the threshold at the edge of what they tolerate.
     """
     import numpy as np
 
@@ -431,12 +434,17 @@ def fit_extractive(
     )
     model = _EA(weights=weights, bias=bias, support_weights=s_weights, support_bias=s_bias)
     prepared_fit = _prepare(model, [c for c in fit if select_on is None or select_on(c)])
+    prepared_rest = _prepare(model, [c for c in fit if select_on is not None and not select_on(c)])
     best: tuple[float, float, float] | None = None
     for ratio in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
         for threshold in np.linspace(0.05, 0.95, 91):
             m = _metrics(prepared_fit, golds, float(threshold), ratio)
             if m["false_refusal_rate"] > max_false_refusal:
                 continue
+            if max_false_refusal_rest is not None and prepared_rest:
+                rest = _metrics(prepared_rest, golds, float(threshold), ratio)
+                if rest["false_refusal_rate"] > max_false_refusal_rest:
+                    continue
             objective = m["accuracy"] + m["refusal_rate_unanswerable"]
             if best is None or objective > best[0] + 1e-9:
                 best = (objective, float(threshold), ratio)
@@ -491,7 +499,7 @@ def run_eval(
     llm = make_chat_model(settings)
     store, root = scratch_store(settings, dataset)
     retriever = HybridRetriever(store, data_dir=root)
-    extractive = ExtractiveAnswerer(store.embeddings)
+    extractive = ExtractiveAnswerer(store.embeddings, stored_vectors=store.passage_vectors)
     answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
 
     def answer_with(question: str, ret: Retriever) -> Answer:

@@ -648,6 +648,7 @@ def streamed_answer(service: Any, question: str, history: Sequence[Turn]) -> Ans
 
 NEWS_FIT_WEIGHT = 6.0  # a realistic question counts as much as six SQuAD ones in a fit
 FIT_MAX_FALSE_REFUSALS = 0.05  # on the fit half; small halves refuse more on the held-out one
+FIT_MAX_FALSE_REFUSALS_SQUAD = 0.10  # ... and on the SQuAD fit questions, 10x as many
 FIT_SQUAD_QUESTIONS = 600
 
 
@@ -666,6 +667,7 @@ def fit_reader(
     """
     from dataclasses import asdict
 
+    from bot.engine.extractive import ExtractiveAnswerer
     from bot.engine.followup import rewrite_question
     from bot.engine.retrieval import HybridRetriever
     from bot.evaluation import answers as ev
@@ -682,10 +684,10 @@ def fit_reader(
     if squad is not None:
         store, root = ev.scratch_store(settings, squad)
         questions = ev.load_questions(squad)[:FIT_SQUAD_QUESTIONS]
+        # Features only (no weights): a reader over the SQuAD store reads its stored vectors.
+        reader = ExtractiveAnswerer(store.embeddings, stored_vectors=store.passage_vectors)
         cases += list(
-            ev.fit_cases(
-                extractive, HybridRetriever(store, data_dir=root), questions, k=settings.top_k
-            )
+            ev.fit_cases(reader, HybridRetriever(store, data_dir=root), questions, k=settings.top_k)
         )
         golds.update({q.id: q.answers for q in questions})
     result = ev.fit_extractive(
@@ -694,6 +696,7 @@ def fit_reader(
         golds,
         max_false_refusal=FIT_MAX_FALSE_REFUSALS,
         select_on=lambda c: c.question_id in news_ids,
+        max_false_refusal_rest=FIT_MAX_FALSE_REFUSALS_SQUAD,
     )
     return asdict(result)
 
@@ -723,7 +726,7 @@ def run_news_eval(
         retriever,
         llm=llm,
         top_k=settings.top_k,
-        fallback=ExtractiveAnswerer(store.embeddings),
+        fallback=ExtractiveAnswerer(store.embeddings, stored_vectors=store.passage_vectors),
     )
     answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
     outcomes = run_questions(

@@ -60,3 +60,21 @@ def test_bf16_stays_close_to_fp32():
     fast = np.array(BertEncoder(path, shape, "bfloat16").encode(TEXTS))
     reference = np.array(SentenceTransformerEmbeddings(dtype="float32").encode(TEXTS))
     assert (fast * reference).sum(axis=1).min() > 0.999
+
+
+def test_a_question_embedded_again_is_not_encoded_again(monkeypatch):
+    """Retrieval and the reader both embed the question; the second costs nothing."""
+    from vectorstore import embeddings as module
+
+    model = SentenceTransformerEmbeddings(dtype="float32", light=True)
+    calls: list[list[str]] = []
+    encode = model.encode
+    monkeypatch.setattr(model, "encode", lambda texts: calls.append(list(texts)) or encode(texts))
+    first = model.embed_query("bridge repair")
+    first.append(99.0)  # a caller changing its copy does not change the remembered vector
+    again = model.embed_query("bridge repair")
+    assert calls == [["bridge repair"]] and len(again) == 384
+    for n in range(module.RECENT_QUERIES):
+        model.embed_query(f"question {n}")
+    model.embed_query("bridge repair")  # pushed out by newer questions: encoded again
+    assert calls[-1] == ["bridge repair"]
