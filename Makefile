@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python -m bench.retrieval_latency
 	$(BIN)/python -m bench.cli_latency
 	$(BIN)/python -m bench.embedding_dtype
+	$(BIN)/python -m bench.answer_latency
 
 eval: install
 	$(BIN)/python -m bench.extraction
