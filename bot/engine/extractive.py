@@ -106,8 +106,8 @@ SUPPORT_FEATURES = (
 # each news question weighs 6 SQuAD ones, since casual questions are what users ask). The
 # threshold keeps false refusals at or under 0.05 on the news fit half and 0.10 on the SQuAD one.
 # The ``dense`` feature reads the sentence vectors ingest stores (title + sentence); the weights
-# were refitted when it switched from embedding bare sentences at answer time. Figures on the held-out
-# halves are in bench/results/eval-answers-*.md and the README.
+# were refitted when it switched from embedding bare sentences at answer time. Figures on the
+# held-out halves are in bench/results/eval-answers-*.md and the README.
 DEFAULT_WEIGHTS: tuple[float, ...] = (
     1.2373, 0.5909, 0.3446, 0.2372, 1.1028, 0.7139, -0.9703, -0.2834,
     1.6033, 0.3001, 0.0332, 0.1884, 0.5598, 0.3472, 0.6011, 1.1449,
@@ -368,18 +368,19 @@ class ExtractiveAnswerer:
                 if vector is None:
                     missing[key] = None
             vectors.append(vector)
+        fresh: dict[str, np.ndarray] = {}  # read from here: another thread may clear the cache
         if missing:
             keys = list(missing)
-            fresh = np.asarray(self._embeddings.embed_documents(keys), dtype=np.float32)
-            norms = np.linalg.norm(fresh, axis=1, keepdims=True)
-            fresh /= np.where(norms == 0, 1.0, norms)
+            matrix = np.asarray(self._embeddings.embed_documents(keys), dtype=np.float32)
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            fresh = dict(zip(keys, matrix / np.where(norms == 0, 1.0, norms), strict=True))
             if len(self._sentence_vectors) + len(keys) > SENTENCE_CACHE_SIZE:
                 self._sentence_vectors.clear()
-            self._sentence_vectors.update(zip(keys, fresh, strict=True))
+            self._sentence_vectors.update(fresh)
         sims = []
         for (i, sentence), vector in zip(sentences, vectors, strict=True):
             if vector is None:
-                vector = self._sentence_vectors[sentence_input(sentence, hits[i].passage.title)]
+                vector = fresh[sentence_input(sentence, hits[i].passage.title)]
             sims.append(float(vector @ q))
         return sims
 
