@@ -98,14 +98,19 @@ class AnswerService:
             retriever: Ranked passages for a query (``HybridRetriever`` in production).
             llm: A LangChain chat model; ``None`` answers extractively.
             top_k: Passages shown to the model / read by the extractive answerer.
-            fallback: The extractive answerer (built with ``embeddings`` when not given).
+            fallback: The extractive answerer (built with ``embeddings`` and the retriever's
+                stored sentence vectors when not given).
             max_question_chars: Longer questions are rejected.
             embeddings: The store's embeddings, for the extractive answerer's similarity feature.
         """
         self._retriever = retriever
         self._llm = llm
         self._top_k = top_k
-        self._extractive = fallback or ExtractiveAnswerer(embeddings)
+        # The retriever's store keeps each passage's sentence vectors: the reader reads them.
+        stored = getattr(getattr(retriever, "store", None), "passage_vectors", None)
+        self._extractive = fallback or ExtractiveAnswerer(
+            embeddings, stored_vectors=stored if callable(stored) else None
+        )
         self._llm_reader = LLMReader(llm, self._extractive) if llm is not None else None
         self._max_chars = max_question_chars
 
