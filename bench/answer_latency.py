@@ -84,7 +84,7 @@ def run(data_dir: Path, limit: int | None) -> dict[str, Any]:
     retriever = HybridRetriever(store, data_dir=data_dir, background_refresh=False)
     hits = [retriever.retrieve(q, k=TOP_K) for q in questions]
     readers = {
-        "stored": ExtractiveAnswerer(store.embeddings, stored_vectors=store.passage_vectors),
+        "stored": ExtractiveAnswerer.for_store(store),
         "embedded": ExtractiveAnswerer(store.embeddings),
     }
     readers["stored"].compose("warm-up question", hits[0])  # loads the model, not timed

@@ -66,7 +66,7 @@ def build_services(
         retriever,
         llm=chat_model,
         top_k=settings.top_k,
-        fallback=ExtractiveAnswerer(store.embeddings, stored_vectors=store.passage_vectors),
+        fallback=ExtractiveAnswerer.for_store(store),
         max_question_chars=settings.max_question_chars,
     )
     catalog = Catalog(store, settings.data_dir)

@@ -53,6 +53,8 @@ from vectorstore.sentences import PassageVectors, sentence_input
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
+    from vectorstore.chroma import ChromaArticleStore
+
 # Reads the stored vectors of passages by id (``ChromaArticleStore.passage_vectors``).
 StoredVectors = Callable[[Sequence[str]], Mapping[str, PassageVectors]]
 
@@ -264,6 +266,11 @@ class ExtractiveAnswerer:
         self.gate_ratio = gate_ratio
         self.handoff_ratio = handoff_ratio
         self.handoff_reach = handoff_reach
+
+    @classmethod
+    def for_store(cls, store: ChromaArticleStore) -> ExtractiveAnswerer:
+        """The reader over ``store``: its model for the question, its stored sentence vectors."""
+        return cls(store.embeddings, stored_vectors=store.passage_vectors)
 
     def candidates(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
         """Every usable sentence of ``hits`` with its features (unscored)."""

@@ -499,7 +499,7 @@ def run_eval(
     llm = make_chat_model(settings)
     store, root = scratch_store(settings, dataset)
     retriever = HybridRetriever(store, data_dir=root)
-    extractive = ExtractiveAnswerer(store.embeddings, stored_vectors=store.passage_vectors)
+    extractive = ExtractiveAnswerer.for_store(store)
     answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
 
     def answer_with(question: str, ret: Retriever) -> Answer:

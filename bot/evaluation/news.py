@@ -685,7 +685,7 @@ def fit_reader(
         store, root = ev.scratch_store(settings, squad)
         questions = ev.load_questions(squad)[:FIT_SQUAD_QUESTIONS]
         # Features only (no weights): a reader over the SQuAD store reads its stored vectors.
-        reader = ExtractiveAnswerer(store.embeddings, stored_vectors=store.passage_vectors)
+        reader = ExtractiveAnswerer.for_store(store)
         cases += list(
             ev.fit_cases(reader, HybridRetriever(store, data_dir=root), questions, k=settings.top_k)
         )
@@ -726,7 +726,7 @@ def run_news_eval(
         retriever,
         llm=llm,
         top_k=settings.top_k,
-        fallback=ExtractiveAnswerer(store.embeddings, stored_vectors=store.passage_vectors),
+        fallback=ExtractiveAnswerer.for_store(store),
     )
     answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
     outcomes = run_questions(

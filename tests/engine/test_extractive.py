@@ -26,7 +26,7 @@ def sample_services(tmp_path_factory, real_embeddings):
     report = run_ingest([str(EXAMPLES_DIR / "corpus")], settings, store=store)
     assert store.count() > 10, report
     retriever = HybridRetriever(store, data_dir=data, background_refresh=False)
-    reader = ExtractiveAnswerer(real_embeddings, stored_vectors=store.passage_vectors)
+    reader = ExtractiveAnswerer.for_store(store)
     return AnswerService(retriever, fallback=reader, top_k=6)
 
 
