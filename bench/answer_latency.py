@@ -18,11 +18,12 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.timing import summary
 
 REPO = Path(__file__).resolve().parents[1]
 NEWS_DEV = REPO.parent / "shared" / "eval" / "news-dev"
@@ -40,20 +41,6 @@ SAMPLE_QUESTIONS = (
     "why was the bridge closed?",
     "harbour bridge reopening date",
 )
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
-def _summary(ms: list[float]) -> dict[str, float]:
-    return {
-        "p50_ms": round(statistics.median(ms), 1),
-        "p95_ms": round(_pct(ms, 95), 1),
-        "mean_ms": round(statistics.fmean(ms), 1),
-        "max_ms": round(max(ms), 1),
-    }
 
 
 def _corpus(data_dir: Path) -> tuple[Any, list[str], str]:
@@ -98,7 +85,7 @@ def run(data_dir: Path, limit: int | None) -> dict[str, Any]:
             texts[name] = readers[name].compose(question, found).text
             times[name].append((time.perf_counter() - started) * 1000)
         same += texts["stored"] == texts["embedded"]
-    stored, embedded = _summary(times["stored"]), _summary(times["embedded"])
+    stored, embedded = summary(times["stored"], 1), summary(times["embedded"], 1)
     return {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "corpus": corpus,

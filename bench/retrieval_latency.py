@@ -20,32 +20,18 @@ import os
 import platform
 import random
 import re
-import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.timing import summary
 
 REPO = Path(__file__).resolve().parents[1]
 SQUAD = REPO.parent / "shared" / "eval" / "squad-v1.1-dev"
 RESULTS = REPO / "bench" / "results"
 TARGET_P95_MS = 30.0
 NOISE = 0.35  # of the vector norm: copies stay near their source, yet distinct (cosine ~0.9)
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def _summary(ms: list[float]) -> dict[str, float]:
-    return {
-        "p50_ms": round(statistics.median(ms), 2),
-        "p95_ms": round(_pct(ms, 95), 2),
-        "mean_ms": round(statistics.fmean(ms), 2),
-        "max_ms": round(max(ms), 2),
-    }
 
 
 def _store(cache: Path, name: str, embeddings: Any) -> Any:
@@ -259,7 +245,7 @@ def measure(store: Any, data_dir: Path, questions: list[str], warmup: int) -> di
         timings["embed"].append((t1 - t0) * 1000)
         timings["dense"].append((t2 - t1) * 1000)
         timings["bm25"].append((t3 - t2) * 1000)
-    result = {name: _summary(ms) for name, ms in timings.items()}
+    result = {name: summary(ms) for name, ms in timings.items()}
     result["hybrid_over_rrf_p50"] = round(
         result["hybrid"]["p50_ms"] / max(result["rrf"]["p50_ms"], 1e-9), 2
     )
