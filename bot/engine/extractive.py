@@ -368,31 +368,25 @@ class ExtractiveAnswerer:
         q = np.asarray(self._embeddings.embed_query(question), dtype=np.float32)
         q /= float(np.linalg.norm(q)) or 1.0
         stored = self._stored(hits)
-        vectors: list[np.ndarray | None] = []
-        missing: dict[str, None] = {}  # inputs to embed now, in order, once each
+        found: list[np.ndarray | str] = []  # each sentence's vector, or the input to embed for it
         for i, sentence in sentences:
             vector = _stored_vector(stored.get(hits[i].passage.id), sentence)
             if vector is None:
                 key = sentence_input(sentence, hits[i].passage.title)
                 vector = self._sentence_vectors.get(key)
-                if vector is None:
-                    missing[key] = None
-            vectors.append(vector)
+                found.append(key if vector is None else vector)
+            else:
+                found.append(vector)
+        missing = list(dict.fromkeys(f for f in found if isinstance(f, str)))
         fresh: dict[str, np.ndarray] = {}  # read from here: another thread may clear the cache
         if missing:
-            keys = list(missing)
-            matrix = np.asarray(self._embeddings.embed_documents(keys), dtype=np.float32)
+            matrix = np.asarray(self._embeddings.embed_documents(missing), dtype=np.float32)
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            fresh = dict(zip(keys, matrix / np.where(norms == 0, 1.0, norms), strict=True))
-            if len(self._sentence_vectors) + len(keys) > SENTENCE_CACHE_SIZE:
+            fresh = dict(zip(missing, matrix / np.where(norms == 0, 1.0, norms), strict=True))
+            if len(self._sentence_vectors) + len(missing) > SENTENCE_CACHE_SIZE:
                 self._sentence_vectors.clear()
             self._sentence_vectors.update(fresh)
-        sims = []
-        for (i, sentence), vector in zip(sentences, vectors, strict=True):
-            if vector is None:
-                vector = fresh[sentence_input(sentence, hits[i].passage.title)]
-            sims.append(float(vector @ q))
-        return sims
+        return [float((fresh[f] if isinstance(f, str) else f) @ q) for f in found]
 
     def _stored(self, hits: Sequence[Hit]) -> Mapping[str, PassageVectors]:
         """The stored vectors of the hits' passages (none when unavailable: they get embedded)."""

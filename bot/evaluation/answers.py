@@ -434,14 +434,18 @@ def fit_extractive(
     )
     model = _EA(weights=weights, bias=bias, support_weights=s_weights, support_bias=s_bias)
     prepared_fit = _prepare(model, [c for c in fit if select_on is None or select_on(c)])
-    prepared_rest = _prepare(model, [c for c in fit if select_on is not None and not select_on(c)])
+    prepared_rest = (
+        _prepare(model, [c for c in fit if select_on is not None and not select_on(c)])
+        if max_false_refusal_rest is not None
+        else []
+    )
     best: tuple[float, float, float] | None = None
     for ratio in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
         for threshold in np.linspace(0.05, 0.95, 91):
             m = _metrics(prepared_fit, golds, float(threshold), ratio)
             if m["false_refusal_rate"] > max_false_refusal:
                 continue
-            if max_false_refusal_rest is not None and prepared_rest:
+            if prepared_rest and max_false_refusal_rest is not None:
                 rest = _metrics(prepared_rest, golds, float(threshold), ratio)
                 if rest["false_refusal_rate"] > max_false_refusal_rest:
                     continue
