@@ -120,6 +120,13 @@ _REASON = re.compile(
     r"the reason)\b",
     re.I,
 )
+# Connectives that state a cause or a purpose outright. "after", "since", "as" or "amid" often
+# only say when something happened; these say why.
+_STATED_REASON = re.compile(
+    r"\b(?:because|due to|owing to|thanks to|as a result of|in order to|so that|blamed (?:it )?on|"
+    r"caused by|led to|resulted in|the reason)\b",
+    re.I,
+)
 _CAPITALISED = re.compile(
     r"(?:[A-Z][\w'’&.-]*|[A-Z]{2,})(?:\s+(?:(?:of|the|de|da|van|der|von|am|al|bin|la|le|du|and|&)"
     r"\s+)?(?:(?:al|el|ad|ash|as|an)-)?(?:[A-Z][\w'’&.-]*))*"  # "Muhammad Abd al-Salaam Farag"
@@ -389,6 +396,11 @@ def _reason(sentence: str) -> list[Phrase]:
         if len(words(text)) >= 3:
             out.append(Phrase(start, start + len(text), text))
     return out
+
+
+def states_reason(sentence: str) -> bool:
+    """True when ``sentence`` gives a cause or purpose outright ("because", "due to", "led to")."""
+    return bool(_STATED_REASON.search(sentence))
 
 
 _ONE_OF = re.compile(r"one\s+of\b", re.I)

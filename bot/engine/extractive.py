@@ -9,7 +9,9 @@ The weights and the abstention threshold were fitted on SQuAD dev questions (ans
 on-topic unanswerable ones made by removing the gold paragraph), see ``bot.evaluation.answers``.
 
 Retrieval scores cannot tell an unanswerable on-topic question from an answerable one, so the
-abstention decision reads: when no sentence scores above the threshold, the answerer abstains.
+abstention decision reads: when no sentence scores above the threshold, the answerer abstains,
+unless a why-question's best sentences state a reason outright ("because ...") about its focus:
+such answers share few words with the question, and read as weak support.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.engine.answer_types import (
     Phrase,
     best_span,
     expected_type,
+    states_reason,
 )
 from bot.engine.followup import split_context
 from bot.engine.models import Citation
@@ -131,8 +134,13 @@ DEFAULT_SECOND_RATIO = 0.5  # a 2nd/3rd sentence must score this share of the be
 DEFAULT_GATE_RATIO = 0.5  # a typed sentence must score this share of the best to lead
 DEFAULT_HANDOFF_RATIO = 0.2  # a sentence near the best with the asked kind leads at this share
 DEFAULT_HANDOFF_REACH = 2  # ... this many sentences away in its passage at most
+# A why-question's answer shares few words with it, so support reads low even when the best
+# sentences say "because ...": one that states a reason outright about the question's focus
+# answers down to this support (and leads when it scores ``gate_ratio`` of the best).
+DEFAULT_REASON_FLOOR = 0.3
 _TYPE_FOUND = FEATURES.index("type_found")
 _TYPE_MISSING = FEATURES.index("type_missing")
+_FOCUS_CONTEXT = FEATURES.index("cov_focus_context")
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
 
 # A list may be put in prose ("guitar and saxophone"): one found counts, none is no evidence.
@@ -241,6 +249,7 @@ class ExtractiveAnswerer:
         gate_ratio: float = DEFAULT_GATE_RATIO,
         handoff_ratio: float = DEFAULT_HANDOFF_RATIO,
         handoff_reach: int = DEFAULT_HANDOFF_REACH,
+        reason_floor: float = DEFAULT_REASON_FLOOR,
         stored_vectors: StoredVectors | None = None,
     ) -> None:
         """Build a reader; the arguments beyond the fitted knobs are these.
@@ -269,6 +278,7 @@ class ExtractiveAnswerer:
         self.gate_ratio = gate_ratio
         self.handoff_ratio = handoff_ratio
         self.handoff_reach = handoff_reach
+        self.reason_floor = reason_floor
 
     @classmethod
     def for_store(cls, store: ChromaArticleStore) -> ExtractiveAnswerer:
@@ -451,6 +461,7 @@ class ExtractiveAnswerer:
         *,
         gated: bool = False,
         decisive: bool = False,
+        reason: bool = False,
     ) -> list[Candidate]:
         """The sentences the answer will quote (empty: abstain).
 
@@ -460,17 +471,26 @@ class ExtractiveAnswerer:
         holding one (``_handoff``: "... is the Barnett Tower." "It is 617 ft tall."); otherwise
         the answerer abstains: no sentence states what was asked. With ``decisive`` (a phrase of
         the kind is the answer itself: an abbreviation's long form beside it), the best sentence
-        holding one leads, whatever the support.
+        holding one leads, whatever the support. With ``reason`` (a why-question), the best
+        sentence that states a reason outright leads if it scores ``gate_ratio`` of the best, and
+        alone answers down to ``reason_floor`` when it holds a term of the question's focus.
         """
         if support is None:
             support = self.support(scored)
         typed = [c for c in scored if c.features[_TYPE_FOUND]] if decisive else []
-        if not scored or (support < self.threshold and not typed):
+        stated = self._stated_reason(scored) if reason and scored else None
+        if not scored:
             return []
+        if support < self.threshold and not typed:
+            if stated is None or support < self.reason_floor or not stated.features[_FOCUS_CONTEXT]:
+                return []
+            return [stated]
         best = scored[0].probability
         lead = scored[0]
         if typed:
             lead = typed[0]
+        elif stated is not None:
+            lead = stated
         elif gated:
             typed = [c for c in scored if c.features[_TYPE_FOUND]]
             if typed and typed[0].probability >= best * self.gate_ratio:
@@ -493,6 +513,13 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(cand)
         return chosen
+
+    def _stated_reason(self, scored: Sequence[Candidate]) -> Candidate | None:
+        """The best sentence stating a reason outright, if it scores ``gate_ratio`` of the best."""
+        found = next((c for c in scored if states_reason(c.sentence)), None)
+        if found is None or found.probability < scored[0].probability * self.gate_ratio:
+            return None
+        return found
 
     def _handoff(self, scored: Sequence[Candidate], lead: Candidate, best: float) -> Candidate:
         """The sentence near ``lead`` that says what ``lead`` only restates, or ``lead``.
@@ -556,7 +583,11 @@ class ExtractiveAnswerer:
         if avoid:
             scored = self._demote(scored, set(avoid))
         chosen = self.select(
-            scored, support, gated=kind in GATED_KINDS, decisive=kind in DECISIVE_KINDS
+            scored,
+            support,
+            gated=kind in GATED_KINDS,
+            decisive=kind in DECISIVE_KINDS,
+            reason=kind == "reason",
         )
         log.debug("extractive support=%.3f chosen=%d of %d", support, len(chosen), len(scored))
         if not chosen:

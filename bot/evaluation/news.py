@@ -276,6 +276,12 @@ class Outcome:
             "right": self.right,
             "evidence_ranks": list(self.evidence_ranks),
             "seconds": round(self.seconds, 3),
+            # The LLM path says which side decided (model / reader / model-refused / ...).
+            **{
+                k: self.answer.extra[k]
+                for k in ("decision", "model_text")
+                if k in self.answer.extra
+            },
         }
 
 

@@ -283,6 +283,46 @@ def test_a_restating_lead_hands_off_past_one_more_restatement(reach, leads):
         assert chosen[0].sentence == leads
 
 
+def _reason_candidate(index: int, sentence: str, probability: float, *, focus: float = 0.3):
+    """A scored sentence of passage 0 for a why-question; ``focus``: its question-focus share."""
+    from dataclasses import replace
+
+    cand = _candidate(index, sentence, probability, typed=False)
+    features = list(cand.features)
+    features[FEATURES.index("cov_focus_context")] = focus
+    return replace(cand, features=tuple(features))
+
+
+@pytest.mark.parametrize(
+    ("support", "focus", "answered"),
+    [(0.38, 0.3, True), (0.38, 0.0, False), (0.2, 0.3, False)],
+)
+def test_a_why_question_is_answered_by_a_stated_reason_despite_low_support(
+    support, focus, answered
+):
+    # "why is the night ferry not running?": the answer shares few of its words, so support
+    # reads low; a sentence saying "because" about the question's focus still answers it.
+    stated = _reason_candidate(
+        0, "The night ferry is idle because its only pilot retired.", 0.12, focus=focus
+    )
+    other = _reason_candidate(1, "Ferries have crossed the sound since 1911.", 0.05)
+    answerer = ExtractiveAnswerer(threshold=0.45, reason_floor=0.3)
+    chosen = answerer.select([stated, other], support=support, reason=True)
+    assert [c.sentence for c in chosen] == ([stated.sentence] if answered else [])
+    # Not a why-question: the same low support abstains.
+    assert answerer.select([stated, other], support=support) == []
+
+
+@pytest.mark.parametrize(("probability", "leads"), [(0.2, "stated"), (0.1, "weak")])
+def test_a_stated_reason_leads_a_why_answer_when_it_scores_near_the_best(probability, leads):
+    weak = _reason_candidate(0, "As fares rose, the night ferry ran on and off.", 0.3)
+    stated = _reason_candidate(
+        1, "The night ferry stopped due to a shortage of pilots.", probability
+    )
+    chosen = ExtractiveAnswerer(gate_ratio=0.5).select([weak, stated], support=0.9, reason=True)
+    assert chosen[0] is (stated if leads == "stated" else weak)
+
+
 class _CountingEmbeddings:
     """The real model, counting the sentences it is asked to embed."""
 
