@@ -305,6 +305,17 @@ def _outside(question_words: set[str], text: str) -> bool:
     return bool(new)
 
 
+def _names_something(sentence: str, phrase: Phrase) -> bool:
+    """True when a number word is part of a name: "Take-Two Interactive", "the Big Four"."""
+    if re.match(r"\d", phrase.text):
+        return False
+    before = sentence[: phrase.start]
+    if before.endswith("-"):
+        return True
+    opens = not before.strip() or before.rstrip()[-1] in ".!?:;\"“‘'(—–"
+    return phrase.text[:1].isupper() and not opens
+
+
 def _matches(pattern: re.Pattern[str], sentence: str) -> list[Phrase]:
     return [
         Phrase(m.start(), m.end(), m.group().strip(" ,"))
@@ -478,6 +489,7 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             and _CARDINAL.search(p.text)
             and not any(d.start < p.end and p.start < d.end for d in days)
             and not _ONE_OF.match(sentence, p.start)
+            and not _names_something(sentence, p)
         ]
         counted = _COUNTED.search(question)
         if counted and counted.group(1).lower() not in _UNITS:

@@ -252,6 +252,20 @@ def test_a_day_of_a_date_or_one_of_a_kind_is_no_count():
     assert [p.text for p in find_spans("quantity", sentence, "how many times?")] == ["17 times"]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "counts"),
+    [
+        ("Studios such as Take-Two Interactive and 22 others signed up.", ["22 others"]),
+        ("Rivals like Ferry Four Ltd carried nine passengers.", ["nine passengers"]),
+        ("Three people were hurt, the Harbour Three said.", ["Three people"]),
+        ('He said: "Two ships sank."', ["Two ships"]),
+    ],
+)
+def test_a_number_word_in_a_name_counts_nothing(sentence, counts):
+    found = find_spans("quantity", sentence, "how many people signed up?")
+    assert [p.text for p in found] == counts
+
+
 def test_a_place_is_not_who_and_a_first_connective_is_no_name():
     sentence = "Eventually the United States asked Ina Berg to run the ferry line."
     assert best_span("person", sentence, "who was asked to run the ferry line?").text == "Ina Berg"
