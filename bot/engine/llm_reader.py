@@ -9,10 +9,14 @@ shown passages, so the quote is verbatim by construction, and every ``[n]`` name
 was shown.
 
 When the model and the reader disagree, reading decides: a model answer that no passage states is
-not shown, nor is one that only repeats the question; a model refusal gives way to the reader's
-answer only when the reader found a phrase of the asked kind with strong support, or a reason for
-a why-question. An empty reply is a failure, not a refusal. Any model works (a bigger one simply
-picks better), and the reply is capped in tokens.
+not shown, nor is one that only repeats the question, nor one where the reader finds the passages
+don't support any answer (it abstains with support under its threshold: on-topic questions whose
+detail no article states, which small models answer with a phrase of the right kind from the
+wrong sentence). A model refusal stands, except on a why-question whose reason the reader found
+stated outright: small models refuse those when shown the "because ..." sentence, while a refusal
+overruled on other kinds of question was wrong more often than right on news-dev. An empty reply
+is a failure, not a refusal. Any model works (a bigger one simply picks better), and the reply is
+capped in tokens.
 """
 
 from __future__ import annotations
@@ -47,7 +51,6 @@ DEFAULT_FOLLOWING = 2
 DEFAULT_MAX_ANSWER_TOKENS = 48  # a short answer and a marker; caps a runaway reply
 MAX_PHRASE_WORDS = 40
 MAX_REPLY_CHARS = 400  # a short answer and a marker never need more
-STRONG_READER_SUPPORT = 0.6  # the reader overrules a model refusal only above this
 RELEVANT_RATIO = 0.3  # a model's evidence sentence must score this share of the reader's best
 _MARKERS = re.compile(r"\[(\d+)\]")
 _SPACES = re.compile(r"\s+")
@@ -74,7 +77,9 @@ class LLMVerdict:
     citations: tuple[Citation, ...]
     abstained: bool
     short_answer: str | None
-    decision: str  # model / reader / model-refused / unsupported / echo / no-candidates
+    # model / reader / model-refused / unsupported / unread (the reader finds no support) /
+    # echo / no-candidates
+    decision: str
     model_text: str
 
 
@@ -268,7 +273,9 @@ class LLMReader:
 
         The sentence that states the model's answer must also be one the reader finds about the
         question (scoring at least ``RELEVANT_RATIO`` of its best sentence): a phrase lifted from
-        an unrelated sentence ("8 years old" from another story) is not an answer.
+        an unrelated sentence ("8 years old" from another story) is not an answer. Nor is any
+        answer where the reader, reading the same passages, abstains with support under its
+        threshold: they don't address the question.
         """
         phrase, cited = parse_reply(model_text)
         if phrase is not None and echoes_question(phrase, question):
@@ -281,6 +288,9 @@ class LLMReader:
             if found is not None and not _relevant(found[1], scored):
                 log.info("model answer %r stands in a sentence off the question", phrase[:80])
                 found = None
+            if found is not None and self._unsupported_by_reading(reader_result):
+                log.info("model answer %r: the reader finds no support for any", phrase[:80])
+                return LLMVerdict("", (), True, None, "unread", model_text)
             if found is not None:
                 n, sentence = found
                 citation = Citation(n=1, passage=hits[n - 1].passage, quote=sentence)
@@ -294,19 +304,20 @@ class LLMReader:
             return LLMVerdict("", (), True, None, "unsupported", model_text)
         # A reason is a clause, not the short phrase small models are asked for, and they refuse
         # why-questions whose answer they were shown ("... because there hasn't been a sustained
-        # period of freezing temperatures"): a reason the reader found in its best sentence
-        # answers.
-        strong = (
+        # period of freezing temperatures"): a reason the reader found answers. On other kinds
+        # the refusal stands, however sure the reader is.
+        stated_reason = (
             not reader_result.abstained
             and reader_result.short_answer is not None
-            and (
-                reader_result.support >= STRONG_READER_SUPPORT
-                or expected_type(split_context(question)[0]) == "reason"
-            )
+            and expected_type(split_context(question)[0]) == "reason"
         )
-        if strong:
+        if stated_reason:
             return self._from_reader(reader_result, "reader", model_text)
         return LLMVerdict("", (), True, None, "model-refused", model_text)
+
+    def _unsupported_by_reading(self, reader_result: ExtractiveResult) -> bool:
+        """True when the reader abstained because its support is under its threshold."""
+        return reader_result.abstained and reader_result.support < self._reader.threshold
 
     @staticmethod
     def _from_reader(result: ExtractiveResult, decision: str, model_text: str) -> LLMVerdict:

@@ -174,12 +174,30 @@ def test_model_saying_the_passages_do_not_contain_it_abstains():
     assert NOT_FOUND_SENTINEL not in answer.text
 
 
-def test_a_refusal_gives_way_to_a_strong_reading(real_embeddings):
+def test_a_refusal_stands_on_a_question_the_reader_would_answer(real_embeddings):
+    # Overruling a refusal with the reader's answer was wrong more often than right on
+    # realistic questions (other than why-questions, below): on-topic questions whose detail no
+    # article states are what small models refuse and the reader answers.
     svc = service(fake(NOT_FOUND_SENTINEL), embeddings=real_embeddings)
     answer = svc.answer(QUESTION)
-    assert not answer.abstained, answer.extra
-    assert answer.extra["decision"] == "reader"
-    assert "40 million euros" in answer.text
+    assert answer.extra["decision"] == "model-refused"
+    assert answer.abstained
+
+
+@pytest.mark.parametrize(("support", "decision"), [(0.1, "unread"), (0.9, "model")])
+def test_a_model_answer_stands_only_where_reading_finds_support(support, decision):
+    from bot.engine.extractive import ExtractiveResult
+    from bot.engine.llm_reader import LLMReader
+
+    hits = FixedRetriever([BRIDGE]).hits
+    # The reader abstained: with weak support the passages don't address the question (the
+    # model found a phrase of the right kind anyway); with strong support, only its own lead
+    # sentence lacked the asked kind, and the model's answer stands.
+    reading = ExtractiveResult(text="", citations=(), abstained=True, support=support)
+    reader = LLMReader(fake(), ExtractiveAnswerer(threshold=0.45))
+    verdict = reader.decide(QUESTION, hits, "40 million euros [1]", reading)
+    assert verdict.decision == decision
+    assert verdict.abstained == (decision == "unread")
 
 
 @pytest.mark.parametrize("streaming", [False, True])
@@ -297,8 +315,8 @@ def test_an_empty_model_reply_is_a_failure_not_a_refusal(real_embeddings):
     ],
 )
 def test_a_refused_why_question_is_answered_by_the_reason_the_reader_found(question, decision):
-    # A reason the reader found overrules a refusal even with middling support; another kind
-    # of answer needs strong support (STRONG_READER_SUPPORT) to.
+    # A reason the reader found overrules a refusal, even with middling support; another kind
+    # of answer does not.
     from bot.engine.extractive import ExtractiveResult
     from bot.engine.llm_reader import LLMReader
     from bot.engine.models import Citation
