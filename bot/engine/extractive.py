@@ -477,10 +477,10 @@ class ExtractiveAnswerer:
         """
         if support is None:
             support = self.support(scored)
-        typed = [c for c in scored if c.features[_TYPE_FOUND]] if decisive else []
-        stated = self._stated_reason(scored) if reason and scored else None
         if not scored:
             return []
+        typed = [c for c in scored if c.features[_TYPE_FOUND]] if decisive else []
+        stated = self._stated_reason(scored) if reason else None
         if support < self.threshold and not typed:
             if stated is None or support < self.reason_floor or not stated.features[_FOCUS_CONTEXT]:
                 return []
