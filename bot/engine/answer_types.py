@@ -387,6 +387,63 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
     return out
 
 
+# A name given to something: "it's called Plan & Grow BIG", "what I'll call rewind design", "the
+# team, nicknamed the Three Amigos". The name is a quoted phrase or up to five words before a
+# clause break.
+_NAMING_CUE = re.compile(
+    r"\b(?:called|named|dubbed|nicknamed|titled|entitled|known as|termed|branded|"
+    r"(?:name|title|nickname) (?:is|was)|calls? (?:it|this|that|them|him|her)|"
+    r"(?:I|we|you|they|he|she)(?:'ll|’ll| will| would)? call|under the name|goes by|go by)\s+",
+    re.I,
+)
+# Only a quoted phrase, a capitalised one, or (after "I'll call", "calls it") any words: "called a
+# friend" is a phone call.
+_NAME_AFTER_CUE = re.compile(
+    r"[“\"‘']([^”\"’']{2,60})[”\"’']|"
+    r"((?:(?!(?:and|but|or|because|after|before|when|which|who|that|for|by|in|on|at|to|from|"
+    r"with|as|since|while|if|is|was|are|were)\b)[\w$€£&'’.+-]+\s?){1,5})",
+    re.I,
+)
+_LOOSE_CUE = re.compile(r"calls?\s+(?:it|this|that|them|him|her)\s+$|call\s+$", re.I)
+
+
+def given_names(sentence: str, question: str) -> list[Phrase]:
+    """Names ``sentence`` gives to something after a naming cue, not in ``question``'s words."""
+    q_words = {without_possessive(w.lower()) for w in words(question)}
+    found = []
+    for cue in _NAMING_CUE.finditer(sentence):
+        m = _NAME_AFTER_CUE.match(sentence, cue.end())
+        if m is None:
+            continue
+        group = 1 if m.group(1) is not None else 2
+        text = m.group(group).strip(" .,;:!?")
+        head = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
+        loose = group == 2 and not (head[:1].isupper() or head[:1].isdigit())
+        if loose and not _LOOSE_CUE.search(cue.group()):
+            continue
+        if text and text.lower() not in STOPWORDS and _outside(q_words, text):
+            start = m.start(group)
+            found.append(Phrase(start, start + len(text), text))
+    return found
+
+
+# Asking what someone calls something ("what does she call her approach", "the writer's name for
+# ...", "what nickname", "what term did he use"): the answer is a coined name, which shares no
+# words with the question, and is given after a cue ("it's called ...", "what I'll call ...").
+# "What is the name of the river" is not such a question: encyclopedic names stand without a cue.
+_ASKS_TERM = re.compile(
+    r"\bwhat (?:do|does|did) (?:\S+ ){1,5}(?:call|dub|nickname)\b|"
+    r"\b(?:nick-?)?name for\b|\bwhat (?:nick-?name|term|phrase|label)\b|"
+    r"\bwhat(?:'s|’s|s| is| was) (?:the |a |his |her |their |its )?(?:nick-?name|term|label)\b",
+    re.I,
+)
+
+
+def asks_term(question: str) -> bool:
+    """True when ``question`` asks what someone calls something (see ``_ASKS_TERM``)."""
+    return bool(_ASKS_TERM.search(question))
+
+
 def _without_first_word(text: str, start: int) -> tuple[str, int]:
     """``text`` (at ``start``) without its first word and a joiner after it ("of", "and")."""
     cut = re.match(r"\S+\s*(?:(?:of|the|and|&)\s+)?", text)

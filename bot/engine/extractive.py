@@ -29,8 +29,10 @@ from bot.engine.answer_types import (
     DECISIVE_KINDS,
     GATED_KINDS,
     Phrase,
+    asks_term,
     best_span,
     expected_type,
+    given_names,
     states_reason,
 )
 from bot.engine.followup import split_context
@@ -138,6 +140,10 @@ DEFAULT_HANDOFF_REACH = 2  # ... this many sentences away in its passage at most
 # sentences say "because ...": one that states a reason outright about the question's focus
 # answers down to this support (and leads when it scores ``gate_ratio`` of the best).
 DEFAULT_REASON_FLOOR = 0.3
+# A question asking what someone calls something is answered by a sentence that gives a name
+# ("it's called ...") when it scores this share of the best: a coined name shares no word with
+# the question, so such sentences score far below one that merely repeats its words.
+DEFAULT_NAME_RATIO = 0.05
 _TYPE_FOUND = FEATURES.index("type_found")
 _TYPE_MISSING = FEATURES.index("type_missing")
 _FOCUS_CONTEXT = FEATURES.index("cov_focus_context")
@@ -250,6 +256,7 @@ class ExtractiveAnswerer:
         handoff_ratio: float = DEFAULT_HANDOFF_RATIO,
         handoff_reach: int = DEFAULT_HANDOFF_REACH,
         reason_floor: float = DEFAULT_REASON_FLOOR,
+        name_ratio: float = DEFAULT_NAME_RATIO,
         stored_vectors: StoredVectors | None = None,
     ) -> None:
         """Build a reader; the arguments beyond the fitted knobs are these.
@@ -279,6 +286,7 @@ class ExtractiveAnswerer:
         self.handoff_ratio = handoff_ratio
         self.handoff_reach = handoff_reach
         self.reason_floor = reason_floor
+        self.name_ratio = name_ratio
 
     @classmethod
     def for_store(cls, store: ChromaArticleStore) -> ExtractiveAnswerer:
@@ -462,6 +470,7 @@ class ExtractiveAnswerer:
         gated: bool = False,
         decisive: bool = False,
         reason: bool = False,
+        named: str | None = None,
     ) -> list[Candidate]:
         """The sentences the answer will quote (empty: abstain).
 
@@ -474,6 +483,10 @@ class ExtractiveAnswerer:
         holding one leads, whatever the support. With ``reason`` (a why-question), the best
         sentence that states a reason outright leads if it scores ``gate_ratio`` of the best, and
         alone answers down to ``reason_floor`` when it holds a term of the question's focus.
+        With ``named`` (the question, when it asks what someone calls something), the best sentence
+        that gives a name ("it's called ...", "what I'll call ...") leads if it scores
+        ``name_ratio`` of the best, down to ``reason_floor`` support: a coined name shares no
+        words with the question.
         """
         if support is None:
             support = self.support(scored)
@@ -481,8 +494,12 @@ class ExtractiveAnswerer:
             return []
         typed = [c for c in scored if c.features[_TYPE_FOUND]] if decisive else []
         stated = self._stated_reason(scored) if reason else None
+        if named is not None:
+            stated = self._given_name(scored, named)
         if support < self.threshold and not typed:
-            if stated is None or support < self.reason_floor or not stated.features[_FOCUS_CONTEXT]:
+            if stated is None or support < self.reason_floor:
+                return []
+            if reason and not stated.features[_FOCUS_CONTEXT]:
                 return []
             return [stated]
         best = scored[0].probability
@@ -518,6 +535,13 @@ class ExtractiveAnswerer:
         """The best sentence stating a reason outright, if it scores ``gate_ratio`` of the best."""
         found = next((c for c in scored if states_reason(c.sentence)), None)
         if found is None or found.probability < scored[0].probability * self.gate_ratio:
+            return None
+        return found
+
+    def _given_name(self, scored: Sequence[Candidate], question: str) -> Candidate | None:
+        """The best sentence giving a name, if it scores ``name_ratio`` of the best."""
+        found = next((c for c in scored if given_names(c.sentence, question)), None)
+        if found is None or found.probability < scored[0].probability * self.name_ratio:
             return None
         return found
 
@@ -588,6 +612,7 @@ class ExtractiveAnswerer:
             gated=kind in GATED_KINDS,
             decisive=kind in DECISIVE_KINDS,
             reason=kind == "reason",
+            named=core if asks_term(core) else None,
         )
         log.debug("extractive support=%.3f chosen=%d of %d", support, len(chosen), len(scored))
         if not chosen:
@@ -610,6 +635,8 @@ class ExtractiveAnswerer:
             quoted = f"“{shown_quote(cand.sentence)}” [{numbers[cand.hit_index]}]"
             if position == 0:
                 short = best_span(kind, cand.sentence, core, focus)
+                if asks_term(core):
+                    short = next(iter(given_names(cand.sentence, core)), short)
                 if short is not None and short.text.strip() != cand.sentence.strip():
                     quoted = f"{short.text} — {quoted}"
             parts.append(quoted)

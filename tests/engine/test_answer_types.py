@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.answer_types import best_span, expected_type, find_spans
+from bot.engine.answer_types import asks_term, best_span, expected_type, find_spans, given_names
 
 
 @pytest.mark.parametrize(
@@ -435,3 +435,34 @@ def test_a_word_that_starts_like_a_unit_is_no_unit():
     # "European" is no euro: "how many paintings" keeps "650 European"
     spans = find_spans("quantity", "It holds 650 European paintings.", "how many paintings?")
     assert [p.text for p in spans] == ["650 European"]
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("what does the ferry blog call its new timetable?", True),
+        ("what's the skipper's name for the night crossing?", True),
+        ("what nickname did fans give the old ferry?", True),
+        ("what term did the council use for the levy?", True),
+        ("what's the name of the ferry company?", False),  # a name that stands without a cue
+        ("who runs the night ferry?", False),
+    ],
+)
+def test_asking_what_someone_calls_something(question, asks):
+    assert asks_term(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        ("It's called the Night Owl Service.", ["the Night Owl Service"]),
+        ("The skipper calls it “the long dark”, and so does the crew.", ["the long dark"]),
+        ("This is what I'll call slow sailing.", ["slow sailing"]),
+        ("The boat, nicknamed the Old Kettle, sails at nine.", ["the Old Kettle"]),
+        ("She called a friend in Oban for help.", []),  # a phone call, not a name
+        ("The ferry was named after a herring.", []),
+    ],
+)
+def test_a_name_is_given_after_a_naming_cue(sentence, names):
+    found = given_names(sentence, "what do they call the night ferry?")
+    assert [p.text for p in found] == names

@@ -391,3 +391,21 @@ def test_a_sentence_split_finer_than_ingest_reads_the_stored_sentence_around_it(
     assert np.array_equal(_stored_vector(stored, "4) and closed in 1950."), rows[1])
     assert _stored_vector(stored, "A sentence ingest never saw.") is None
     assert _stored_vector(None, "Tolls rose.") is None
+
+
+@pytest.mark.parametrize(
+    ("support", "probability", "leads"),
+    [(0.9, 0.03, "named"), (0.9, 0.01, "echo"), (0.35, 0.03, "named"), (0.2, 0.03, None)],
+)
+def test_a_question_asking_what_something_is_called_is_answered_by_the_name(
+    support, probability, leads
+):
+    # "what does the skipper call the night crossing?": the sentence that repeats its words
+    # scores far above the one that gives the name, which shares none of them.
+    question = "what does the skipper call the night crossing?"
+    echo = _candidate(0, "The skipper has made the night crossing for years.", 0.5, typed=False)
+    named = _candidate(1, "He calls it “the long dark”.", probability, typed=False)
+    answerer = ExtractiveAnswerer(threshold=0.45, reason_floor=0.3, name_ratio=0.05)
+    chosen = answerer.select([echo, named], support=support, named=question)
+    expected = {"named": named, "echo": echo, None: None}[leads]
+    assert (chosen[0] if chosen else None) is expected
