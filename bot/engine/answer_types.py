@@ -393,7 +393,8 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
 _NAMING_CUE = re.compile(
     r"\b(?:called|named|dubbed|nicknamed|titled|entitled|known as|termed|branded|"
     r"(?:name|title|nickname) (?:is|was)|calls? (?:it|this|that|them|him|her)|"
-    r"(?:I|we|you|they|he|she)(?:'ll|’ll| will| would)? call|under the name|goes by|go by)\s+",
+    r"(?:I|we|you|they|he|she)(?:'ll|’ll| will| would)? call|under the name|goes by|go by|"
+    r"referred to as|(?:the|a) (?:term|phrase|nickname|moniker|name|label))\s+",
     re.I,
 )
 # Only a quoted phrase, a capitalised one, or (after "I'll call", "calls it") any words: "called a
@@ -407,12 +408,18 @@ _NAME_AFTER_CUE = re.compile(
 _LOOSE_CUE = re.compile(r"calls?\s+(?:it|this|that|them|him|her)\s+$|call\s+$", re.I)
 
 
+_QUOTE_SOON = re.compile(r"[^“\"‘.;:!?]{0,60}?[“\"‘]([^”\"’]{2,60})[”\"’]")
+
+
 def given_names(sentence: str, question: str) -> list[Phrase]:
     """Names ``sentence`` gives to something after a naming cue, not in ``question``'s words."""
     q_words = {without_possessive(w.lower()) for w in words(question)}
     found = []
     for cue in _NAMING_CUE.finditer(sentence):
-        m = _NAME_AFTER_CUE.match(sentence, cue.end())
+        # "dubbed Sondland's role as "the Gordon problem"": a quote a few words on is the name
+        quoted = _QUOTE_SOON.match(sentence, cue.end())
+        at = quoted.start(1) - 1 if quoted is not None else cue.end()
+        m = _NAME_AFTER_CUE.match(sentence, at)
         if m is None:
             continue
         group = 1 if m.group(1) is not None else 2
