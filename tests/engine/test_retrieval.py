@@ -612,6 +612,39 @@ def test_candidate_features_read_the_best_sentence_not_the_passage() -> None:
     assert column["bm25"].tolist() == [1.0, 0.5, 0.0]
 
 
+
+def test_candidate_features_read_whether_a_sentence_holds_the_kind_asked() -> None:
+    from bot.engine.retrieval.rerank import FEATURES, Candidate, candidate_features
+    from vectorstore.base import Passage
+    from vectorstore.sentences import PassageVectors
+
+    vector = np.asarray([1.0, 0.0], dtype=np.float32)
+
+    def candidate(i: int, sentences: tuple[str, ...]) -> Candidate:
+        vectors = PassageVectors(
+            Passage(f"a:{i}", "a", i, " ".join(sentences), "T"),
+            vector,
+            sentences,
+            np.stack([vector] * len(sentences)),
+        )
+        return Candidate(f"a:{i}", i + 1, 1.0, vectors)
+
+    candidates = [
+        candidate(0, ("The bridge repair was approved.", "Crowds came to see it.")),
+        candidate(1, ("The bridge repair cost $40 million.", "It reopened.")),
+    ]
+    idf = {"bridge": 1.0, "repair": 1.0, "cost": 1.0}
+
+    def typed(query: str) -> list[float]:
+        features = candidate_features(
+            vector, list(idf), idf, candidates, lambda s: s.lower().strip(".").split(), 5, query
+        )
+        return features[:, FEATURES.index("sentence_typed")].tolist()
+
+    # "how much ... cost" asks for an amount: only the second passage states one
+    assert typed("How much did the bridge repair cost?") == [0.0, pytest.approx(1.0)]
+    assert typed("Tell me about the bridge repair") == [0.0, 0.0]  # asks for no kind
+
 TRAM = [
     _doc("tram", i, text, title="Council approves new tram line", source="City Post")
     for i, text in enumerate(

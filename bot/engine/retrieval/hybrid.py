@@ -64,6 +64,7 @@ class _Ranked:
     index: LexicalIndex
     query_vector: Sequence[float] | None = None
     lexical: LexicalSearch | None = None
+    query: str = ""  # the query's text, for the rerank's answer-kind feature
 
 
 class HybridRetriever:
@@ -190,7 +191,7 @@ class HybridRetriever:
             dense = self.dense.search_vector(query_vector, depth_dense, compiled)
         lexical = self.lexical.search_all(query, depth_lexical if need_lexical else 0, compiled)
         index, rows = lexical.index, lexical.rows
-        ranked = _Ranked(dense, rows, index, query_vector, lexical)
+        ranked = _Ranked(dense, rows, index, query_vector, lexical, query)
         out: dict[str, list[Hit]] = {}
         known = {hit.passage.id: hit.passage for hit in dense}
         for mode in modes:
@@ -290,6 +291,7 @@ class HybridRetriever:
             candidates,
             self.lexical.tokenizer,
             self.rrf_k,
+            ranked.query,
         )
         return ordered, candidates, features
 
@@ -304,7 +306,7 @@ class HybridRetriever:
         query_vector = self.dense.embed(query)
         dense = self.dense.search_vector(query_vector, max(self.dense_candidates, 2 * k), compiled)
         lexical = self.lexical.search_all(query, max(self.lexical_candidates, 2 * k), compiled)
-        ranked = _Ranked(dense, lexical.rows, lexical.index, query_vector, lexical)
+        ranked = _Ranked(dense, lexical.rows, lexical.index, query_vector, lexical, query)
         known = {hit.passage.id: hit.passage for hit in dense}
         found = self._candidates(self._fuse(ranked), k, ranked, known)
         if found is None:

@@ -11,7 +11,10 @@ best sentence (sentence vectors are stored at ingest, see ``vectorstore.sentence
 - ``bm25``: the passage's BM25 score over the best candidate's;
 - ``sentence``: the best sentence's cosine to the question, minus the best candidate's;
 - ``sentence_terms``: the largest share (by IDF) of the question's terms that one sentence holds;
-- ``sentence_both``: the best sentence by terms share + cosine, minus the best candidate's.
+- ``sentence_both``: the best sentence by terms share + cosine, minus the best candidate's;
+- ``sentence_typed``: the largest terms share of a sentence that holds a phrase of the kind the
+  question asks for ("how much" -> an amount, "when" -> a date; ``answer_types``), 0 for a
+  question that asks for no kind: the passage that answers states one, its neighbours often don't.
 
 Relative features (minus or over the best candidate) keep one weight vector valid across
 questions whose scores sit at different heights. The weights are fitted offline (listwise, on
@@ -30,11 +33,20 @@ from importlib import resources
 
 import numpy as np
 
+from bot.engine.answer_types import expected_type, find_spans
 from vectorstore.sentences import PassageVectors
 
 log = logging.getLogger(__name__)
 
-FEATURES = ("fused", "dense", "bm25", "sentence", "sentence_terms", "sentence_both")
+FEATURES = (
+    "fused",
+    "dense",
+    "bm25",
+    "sentence",
+    "sentence_terms",
+    "sentence_both",
+    "sentence_typed",
+)
 DEFAULT_RERANK_DEPTH = 30
 WEIGHTS_FILE = "rerank_weights.json"
 
@@ -88,8 +100,9 @@ def candidate_features(
     candidates: Sequence[Candidate],
     tokenize: Callable[[str], list[str]],
     rrf_k: float,
+    query: str = "",
 ) -> np.ndarray:
-    """The (candidates x ``FEATURES``) matrix for one question.
+    """The (candidates x ``FEATURES``) matrix for one question (``query``: its text).
 
     A passage stored without sentence vectors counts as one sentence: itself.
     """
@@ -105,6 +118,8 @@ def candidate_features(
     sentence = np.zeros(n)
     sentence_terms = np.zeros(n)
     sentence_both = np.zeros(n)
+    sentence_typed = np.zeros(n)
+    kind = expected_type(query) if query else None
     for i, cand in enumerate(candidates):
         vectors = cand.vectors
         dense[i] = float(vectors.vector @ q) / (float(np.linalg.norm(vectors.vector)) or 1.0)
@@ -120,6 +135,15 @@ def candidate_features(
         sentence[i] = float(cosines.max())
         sentence_terms[i] = float(shares.max())
         sentence_both[i] = float((cosines + shares).max())
+        if kind is not None:
+            sentence_typed[i] = max(
+                (
+                    float(share)
+                    for share, text in zip(shares, texts, strict=True)
+                    if share > 0 and find_spans(kind, text, query)
+                ),
+                default=0.0,
+            )
     bm25 = np.asarray([c.bm25 for c in candidates], dtype=np.float64)
     top_bm25 = float(bm25.max())
     out[:, 0] = [1.0 / (rrf_k + c.rank) for c in candidates]
@@ -128,6 +152,7 @@ def candidate_features(
     out[:, 3] = sentence - sentence.max()
     out[:, 4] = sentence_terms
     out[:, 5] = sentence_both - sentence_both.max()
+    out[:, 6] = sentence_typed
     return out
 
 
