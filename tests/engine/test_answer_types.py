@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.answer_types import asks_term, best_span, expected_type, find_spans, given_names
+from bot.engine.text import stem
 
 
 @pytest.mark.parametrize(
@@ -466,3 +467,14 @@ def test_asking_what_someone_calls_something(question, asks):
 def test_a_name_is_given_after_a_naming_cue(sentence, names):
     found = given_names(sentence, "what do they call the night ferry?")
     assert [p.text for p in found] == names
+
+
+def test_the_phrase_in_the_focus_words_clause_wins():
+    # "revenue" is 23 characters from "$2.53" across a comma, 21 from "$27.2 billion" in its clause
+    sentence = (
+        "The retailer earned $2.8 billion, or $2.53 per diluted share, as revenue rose 3.5 "
+        "percent to $27.2 billion."
+    )
+    question = "what was the skerry stores revenue for the quarter?"
+    span = best_span("money", sentence, question, {stem("revenue"), stem("quarter")})
+    assert span is not None and span.text == "$27.2 billion"
