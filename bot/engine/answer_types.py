@@ -485,7 +485,7 @@ _COUNT_WORDS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight":
 _ASKED_COUNT = re.compile(rf"\b(?:what|which|name(?: the)?) (\d+|{'|'.join(_COUNT_WORDS)})\b", re.I)
 
 
-def _asked_count(question: str) -> int | None:
+def asked_count(question: str) -> int | None:
     """How many things a list question asks for ("which 5 companies" -> 5), if it says."""
     m = _ASKED_COUNT.search(question)
     if m is None:
@@ -565,7 +565,7 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         return _reason(sentence)
     elif kind == "list":
         found = _enumerations(sentence)
-        wanted = _asked_count(question)
+        wanted = asked_count(question)
         if wanted is not None:  # "which 5 companies" is answered by a list of five
             found = [p for p in found if len(_LIST_SEPARATOR.split(p.text)) == wanted]
     elif kind == "colour":

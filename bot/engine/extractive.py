@@ -29,6 +29,7 @@ from bot.engine.answer_types import (
     DECISIVE_KINDS,
     GATED_KINDS,
     Phrase,
+    asked_count,
     asks_term,
     best_span,
     expected_type,
@@ -471,6 +472,7 @@ class ExtractiveAnswerer:
         decisive: bool = False,
         reason: bool = False,
         named: str | None = None,
+        listed: float | None = None,
     ) -> list[Candidate]:
         """The sentences the answer will quote (empty: abstain).
 
@@ -486,7 +488,9 @@ class ExtractiveAnswerer:
         With ``named`` (the question, when it asks what someone calls something), the best sentence
         that gives a name ("it's called ...", "what I'll call ...") leads if it scores
         ``name_ratio`` of the best, down to ``reason_floor`` support: a coined name shares no
-        words with the question.
+        words with the question. With ``listed`` (a question asking for several things), the
+        best sentence holding a list leads if it scores that share of the best: a list is a
+        sentence of names with few of the question's words.
         """
         if support is None:
             support = self.support(scored)
@@ -496,6 +500,10 @@ class ExtractiveAnswerer:
         stated = self._stated_reason(scored) if reason else None
         if named is not None:
             stated = self._given_name(scored, named)
+        elif listed is not None:
+            stated = next((c for c in scored if c.features[_TYPE_FOUND]), None)
+            if stated is not None and stated.probability < scored[0].probability * listed:
+                stated = None
         if support < self.threshold and not typed:
             if stated is None or support < self.reason_floor:
                 return []
@@ -537,6 +545,14 @@ class ExtractiveAnswerer:
         if found is None or found.probability < scored[0].probability * self.gate_ratio:
             return None
         return found
+
+    def list_ratio(self, question: str) -> float:
+        """How near the best a sentence holding a list must score to lead a list answer.
+
+        A list of exactly the number asked for ("which 5 companies") is the answer nearly
+        wherever it stands; any other list must score ``handoff_ratio`` of the best.
+        """
+        return self.name_ratio if asked_count(question) is not None else self.handoff_ratio
 
     def _given_name(self, scored: Sequence[Candidate], question: str) -> Candidate | None:
         """The best sentence giving a name, if it scores ``name_ratio`` of the best."""
@@ -613,6 +629,7 @@ class ExtractiveAnswerer:
             decisive=kind in DECISIVE_KINDS,
             reason=kind == "reason",
             named=core if asks_term(core) else None,
+            listed=self.list_ratio(core) if kind == "list" else None,
         )
         log.debug("extractive support=%.3f chosen=%d of %d", support, len(chosen), len(scored))
         if not chosen:

@@ -409,3 +409,22 @@ def test_a_question_asking_what_something_is_called_is_answered_by_the_name(
     chosen = answerer.select([echo, named], support=support, named=question)
     expected = {"named": named, "echo": echo, None: None}[leads]
     assert (chosen[0] if chosen else None) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "probability", "leads"),
+    [
+        ("which three ferries did the council buy?", 0.05, "listed"),  # the count asked for
+        ("which ferries did the council buy?", 0.05, "echo"),
+        ("which ferries did the council buy?", 0.15, "listed"),
+    ],
+)
+def test_a_list_question_is_answered_by_the_sentence_holding_the_list(
+    question, probability, leads
+):
+    # The sentence repeating the question's words scores far above the list, which holds names.
+    echo = _candidate(0, "The council bought ferries for the island routes.", 0.5, typed=False)
+    listed = _candidate(1, "It chose the Osprey, the Tern and the Gannet.", probability, typed=True)
+    answerer = ExtractiveAnswerer(handoff_ratio=0.2, name_ratio=0.05)
+    chosen = answerer.select([echo, listed], support=0.9, listed=answerer.list_ratio(question))
+    assert chosen[0] is (listed if leads == "listed" else echo)
