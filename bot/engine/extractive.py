@@ -192,6 +192,9 @@ class ExtractiveResult:
     abstained: bool
     support: float  # probability that the passages answer the question
     short_answer: str | None = None  # the phrase that answers, when one was found
+    # The lead sentence states the kind of answer asked outright: a reason ("because ..."), a
+    # name given ("it's called ..."), a list of the things asked for.
+    stated: bool = False
 
 
 def overlaps(a: str, b: str) -> bool:
@@ -657,8 +660,19 @@ class ExtractiveAnswerer:
                 if short is not None and short.text.strip() != cand.sentence.strip():
                     quoted = f"{short.text} — {quoted}"
             parts.append(quoted)
+        lead = chosen[0]
+        stated = (
+            (kind == "reason" and states_reason(lead.sentence))
+            or (kind == "list" and bool(lead.features[_TYPE_FOUND]))
+            or (asks_term(core) and bool(given_names(lead.sentence, core)))
+        )
         return ExtractiveResult(
-            "\n".join(parts), tuple(citations), False, support, short.text if short else None
+            "\n".join(parts),
+            tuple(citations),
+            False,
+            support,
+            short.text if short else None,
+            stated,
         )
 
     @staticmethod

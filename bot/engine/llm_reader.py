@@ -275,12 +275,14 @@ class LLMReader:
         question (scoring at least ``RELEVANT_RATIO`` of its best sentence): a phrase lifted from
         an unrelated sentence ("8 years old" from another story) is not an answer. Nor is any
         answer where the reader, reading the same passages, abstains with support under its
-        threshold: they don't address the question.
+        threshold: they don't address the question. Where the reader's lead states the kind
+        asked outright (``ExtractiveResult.stated``), a model answer from another sentence gives
+        way to it; a reply that only repeats the question gives way to any reader answer.
         """
         phrase, cited = parse_reply(model_text)
         if phrase is not None and echoes_question(phrase, question):
             log.info("model answer %r only repeats the question", phrase[:80])
-            if not reader_result.abstained and reader_result.short_answer:
+            if not reader_result.abstained:
                 return self._from_reader(reader_result, "reader", model_text)
             return LLMVerdict("", (), True, None, "echo", model_text)
         if phrase is not None and len(phrase.split()) <= MAX_PHRASE_WORDS:
@@ -291,6 +293,13 @@ class LLMReader:
             if found is not None and self._unsupported_by_reading(reader_result):
                 log.info("model answer %r: the reader finds no support for any", phrase[:80])
                 return LLMVerdict("", (), True, None, "unread", model_text)
+            if found is not None and reader_result.stated and not any(
+                c.quote == found[1] for c in reader_result.citations[:1]
+            ):
+                # The reader's lead states the kind asked outright (a list, a given name, a
+                # reason); a model answer from another sentence gives way to it.
+                log.info("model answer %r: the reader's stated answer stands", phrase[:80])
+                return self._from_reader(reader_result, "reader-stated", model_text)
             if found is not None:
                 n, sentence = found
                 citation = Citation(n=1, passage=hits[n - 1].passage, quote=sentence)
@@ -304,14 +313,15 @@ class LLMReader:
             return LLMVerdict("", (), True, None, "unsupported", model_text)
         # A reason is a clause, not the short phrase small models are asked for, and they refuse
         # why-questions whose answer they were shown ("... because there hasn't been a sustained
-        # period of freezing temperatures"): a reason the reader found answers. On other kinds
-        # the refusal stands, however sure the reader is.
+        # period of freezing temperatures"): a reason the reader found answers. So does an
+        # answer the reader found stated outright (a name given: "it's called ...", a list of
+        # the things asked). Otherwise the refusal stands, however sure the reader is.
         stated_reason = (
             not reader_result.abstained
             and reader_result.short_answer is not None
             and expected_type(split_context(question)[0]) == "reason"
         )
-        if stated_reason:
+        if stated_reason or (not reader_result.abstained and reader_result.stated):
             return self._from_reader(reader_result, "reader", model_text)
         return LLMVerdict("", (), True, None, "model-refused", model_text)
 

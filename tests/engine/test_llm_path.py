@@ -340,3 +340,75 @@ def test_a_refusal_stands_when_the_reader_finds_no_reason(real_embeddings):
     svc = service(fake(NOT_FOUND_SENTINEL), (FERRY,), embeddings=real_embeddings)
     answer = svc.answer("why was the harbour bridge painted green?")
     assert answer.abstained
+
+
+def _reading(hits, sentence: str, *, stated: bool, short: str | None = None):
+    """A reader result answering with ``sentence`` of the first hit."""
+    from bot.engine.extractive import ExtractiveResult
+    from bot.engine.models import Citation
+
+    return ExtractiveResult(
+        text=f"“{sentence}” [1]",
+        citations=(Citation(n=1, passage=hits[0].passage, quote=sentence),),
+        abstained=False,
+        support=0.6,
+        short_answer=short,
+        stated=stated,
+    )
+
+
+NAMED = (
+    "The city ran a free shuttle ferry during the closure. Locals called it “the Marrowick "
+    "Hopper”, and it carried 1.3 million passengers."
+)
+
+
+@pytest.mark.parametrize(("stated", "decision"), [(True, "reader"), (False, "model-refused")])
+def test_a_refusal_gives_way_to_an_answer_the_reader_found_stated_outright(stated, decision):
+    # "what did locals call the shuttle ferry?": the reader's sentence gives the name after a
+    # cue ("called it ..."), which small models refuse as often as they find it.
+    from bot.engine.llm_reader import LLMReader
+
+    hits = FixedRetriever([NAMED]).hits
+    sentence = "Locals called it “the Marrowick Hopper”, and it carried 1.3 million passengers."
+    reading = _reading(hits, sentence, stated=stated, short="the Marrowick Hopper")
+    verdict = LLMReader(fake(), ExtractiveAnswerer()).decide(
+        "what did locals call the shuttle ferry?", hits, NOT_FOUND_SENTINEL, reading
+    )
+    assert verdict.decision == decision
+
+
+def test_a_model_answer_from_another_sentence_gives_way_to_a_stated_one():
+    from bot.engine.llm_reader import LLMReader
+
+    hits = FixedRetriever([NAMED]).hits
+    sentence = "Locals called it “the Marrowick Hopper”, and it carried 1.3 million passengers."
+    reading = _reading(hits, sentence, stated=True, short="the Marrowick Hopper")
+    reader = LLMReader(fake(), ExtractiveAnswerer())
+    question = "what did locals call the shuttle ferry?"
+    verdict = reader.decide(question, hits, "free shuttle ferry [1]", reading)
+    assert verdict.decision == "reader-stated" and "Marrowick Hopper" in verdict.text
+    # The model naming what the reader's sentence states stands as the model's answer.
+    verdict = reader.decide(question, hits, "the Marrowick Hopper [1]", reading)
+    assert verdict.decision == "model"
+
+
+def test_a_reply_repeating_the_question_gives_way_to_the_readers_answer():
+    from bot.engine.llm_reader import LLMReader
+
+    hits = FixedRetriever([NAMED]).hits
+    sentence = "The city ran a free shuttle ferry during the closure."
+    reading = _reading(hits, sentence, stated=False)  # no short answer: a "what" question
+    verdict = LLMReader(fake(), ExtractiveAnswerer()).decide(
+        "what did the city run during the closure?", hits, "the closure [1]", reading
+    )
+    assert verdict.decision == "reader" and not verdict.abstained
+
+
+def test_the_reader_says_when_its_answer_is_stated_outright():
+    hits = FixedRetriever([NAMED]).hits
+    reader = ExtractiveAnswerer()
+    named = reader.compose("what did locals call the shuttle ferry?", hits)
+    assert named.stated and named.short_answer == "the Marrowick Hopper"
+    counted = reader.compose("how many passengers did the shuttle ferry carry?", hits)
+    assert not counted.stated
