@@ -115,7 +115,8 @@ _FREQUENCY = re.compile(
 )
 _REASON = re.compile(
     r"\b(?:because(?: of)?|due to|owing to|thanks to|as a result of|in order to|so that|"
-    r"after|since|as|for fear|blamed (?:it )?on|caused by|citing|amid|over concerns?|"
+    r"after|since|(?<!such )(?<!well )as(?! (?:well|many|much|soon|long|far|of|part|if|though)\b)|"
+    r"for fear|blamed (?:it )?on|caused by|citing|amid|over concerns?|"
     r"to (?:prevent|avoid|stop|ensure|help|make|keep|protect|reduce|give)|led to|resulted in|"
     r"the reason)\b",
     re.I,

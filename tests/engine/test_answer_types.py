@@ -478,3 +478,16 @@ def test_the_phrase_in_the_focus_words_clause_wins():
     question = "what was the skerry stores revenue for the quarter?"
     span = best_span("money", sentence, question, {stem("revenue"), stem("quarter")})
     assert span is not None and span.text == "$27.2 billion"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("The ferry stopped, such as the one to Oban, for the winter.", None),
+        ("Fares rose as well as fees.", None),
+        ("The road closed as the river rose over its banks.", "as the river rose over its banks"),
+    ],
+)
+def test_such_as_and_as_well_as_give_no_reason(sentence, reason):
+    found = find_spans("reason", sentence, "why did it close?")
+    assert [p.text for p in found][:1] == ([reason] if reason else [])
