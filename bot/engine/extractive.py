@@ -654,7 +654,10 @@ class ExtractiveAnswerer:
                 )
             quoted = f"“{shown_quote(cand.sentence)}” [{numbers[cand.hit_index]}]"
             if position == 0:
-                short = best_span(kind, cand.sentence, core, focus)
+                # The article's own subject ("WeWork" in a WeWork story) is everywhere; the
+                # phrase asked for sits by the words that are the question's focus ("Meetup").
+                title = set(terms(hits[cand.hit_index].passage.title))
+                short = best_span(kind, cand.sentence, core, focus - title or focus)
                 if asks_term(core):
                     short = next(iter(given_names(cand.sentence, core)), short)
                 if short is not None and short.text.strip() != cand.sentence.strip():

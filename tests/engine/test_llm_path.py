@@ -412,3 +412,14 @@ def test_the_reader_says_when_its_answer_is_stated_outright():
     assert named.stated and named.short_answer == "the Marrowick Hopper"
     counted = reader.compose("how many passengers did the shuttle ferry carry?", hits)
     assert not counted.stated
+
+
+def test_the_short_answer_sits_by_the_questions_focus_not_the_articles_subject():
+    text = (
+        "After a rescue deal worth up to $90 million, Skerry Ferries is cutting jobs at Tern "
+        "Holidays, which it bought for $4 million in 2019."
+    )
+    hit = Hit(Passage("p:0", "p", 0, text, "Skerry Ferries cuts jobs"), 1.0)
+    question = "how much did skerry ferries pay for tern holidays?"
+    answer = ExtractiveAnswerer().compose(question, [hit])
+    assert answer.short_answer == "$4 million"
