@@ -136,14 +136,14 @@ def candidate_features(
         sentence_terms[i] = float(shares.max())
         sentence_both[i] = float((cosines + shares).max())
         if kind is not None:
-            sentence_typed[i] = max(
-                (
-                    float(share)
-                    for share, text in zip(shares, texts, strict=True)
-                    if share > 0 and find_spans(kind, text, query)
-                ),
-                default=0.0,
-            )
+            # Best share first: the first sentence holding the kind is the feature's value (a
+            # phrase search costs ~30-150 us, so stopping there saves most of them).
+            for j in np.argsort(-shares, kind="stable"):
+                if shares[j] <= 0:
+                    break
+                if find_spans(kind, texts[j], query):
+                    sentence_typed[i] = float(shares[j])
+                    break
     bm25 = np.asarray([c.bm25 for c in candidates], dtype=np.float64)
     top_bm25 = float(bm25.max())
     out[:, 0] = [1.0 / (rrf_k + c.rank) for c in candidates]
