@@ -622,6 +622,7 @@ class ExtractiveAnswerer:
         """``compose`` from candidates already scored (the LLM path scores them once for both)."""
         core, _ = split_context(question)
         kind = expected_type(core)
+        term = asks_term(core)
         support = self.support(scored)
         if avoid:
             scored = self._demote(scored, set(avoid))
@@ -631,7 +632,7 @@ class ExtractiveAnswerer:
             gated=kind in GATED_KINDS,
             decisive=kind in DECISIVE_KINDS,
             reason=kind == "reason",
-            named=core if asks_term(core) else None,
+            named=core if term else None,
             listed=self.list_ratio(core) if kind == "list" else None,
         )
         log.debug("extractive support=%.3f chosen=%d of %d", support, len(chosen), len(scored))
@@ -658,7 +659,7 @@ class ExtractiveAnswerer:
                 # phrase asked for sits by the words that are the question's focus ("Meetup").
                 title = set(terms(hits[cand.hit_index].passage.title))
                 short = best_span(kind, cand.sentence, core, focus - title or focus)
-                if asks_term(core):
+                if term:
                     short = next(iter(given_names(cand.sentence, core)), short)
                 if short is not None and short.text.strip() != cand.sentence.strip():
                     quoted = f"{short.text} — {quoted}"
@@ -667,7 +668,7 @@ class ExtractiveAnswerer:
         stated = (
             (kind == "reason" and states_reason(lead.sentence))
             or (kind == "list" and bool(lead.features[_TYPE_FOUND]))
-            or (asks_term(core) and bool(given_names(lead.sentence, core)))
+            or (term and bool(given_names(lead.sentence, core)))
         )
         return ExtractiveResult(
             "\n".join(parts),

@@ -176,8 +176,9 @@ def test_model_saying_the_passages_do_not_contain_it_abstains():
 
 def test_a_refusal_stands_on_a_question_the_reader_would_answer(real_embeddings):
     # Overruling a refusal with the reader's answer was wrong more often than right on
-    # realistic questions (other than why-questions, below): on-topic questions whose detail no
-    # article states are what small models refuse and the reader answers.
+    # realistic questions (other than answers the reader found stated outright, below): on-topic
+    # questions whose detail no article states are what small models refuse and the reader
+    # answers.
     svc = service(fake(NOT_FOUND_SENTINEL), embeddings=real_embeddings)
     answer = svc.answer(QUESTION)
     assert answer.extra["decision"] == "model-refused"
