@@ -48,4 +48,8 @@ class BotSettings(IngestSettings):
     llm_temperature: float = 0.0
     # Hard cap on any reply's tokens (a rambling local model once ran to 531 tokens and 290 s).
     llm_max_tokens: int = Field(default=256, ge=16, le=8192)
+    # Follow-ups ("and when was that?") are made standalone by a rule that borrows the
+    # conversation's subject; on, the LLM rewrites them instead (one more model call). With the
+    # small local model the rule was right on more news-dev follow-ups; a large model may do better.
+    llm_rewrite_followups: bool = False
     top_k: int = Field(default=6, ge=1, le=25)

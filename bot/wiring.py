@@ -68,6 +68,7 @@ def build_services(
         top_k=settings.top_k,
         fallback=ExtractiveAnswerer.for_store(store),
         max_question_chars=settings.max_question_chars,
+        llm_rewrites_followups=settings.llm_rewrite_followups,
     )
     catalog = Catalog(store, settings.data_dir)
     log.info(

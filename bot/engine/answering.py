@@ -91,6 +91,7 @@ class AnswerService:
         fallback: ExtractiveAnswerer | None = None,
         max_question_chars: int = 500,
         embeddings: Embeddings | None = None,
+        llm_rewrites_followups: bool = False,
     ) -> None:
         """Wire the engine.
 
@@ -102,9 +103,11 @@ class AnswerService:
                 stored sentence vectors when not given).
             max_question_chars: Longer questions are rejected.
             embeddings: The store's embeddings, for the extractive answerer's similarity feature.
+            llm_rewrites_followups: The model, not the rule, makes a follow-up standalone.
         """
         self._retriever = retriever
         self._llm = llm
+        self._llm_rewrites_followups = llm_rewrites_followups
         self._top_k = top_k
         # The retriever's store keeps each passage's sentence vectors: the reader reads them.
         stored = getattr(getattr(retriever, "store", None), "passage_vectors", None)
@@ -194,7 +197,8 @@ class AnswerService:
     ) -> Iterator[AnswerDelta | Answer]:
         started = time.perf_counter()
         asked = self._validate(question)
-        standalone = rewrite_question(asked, history, llm=self._llm) if history else asked
+        rewriter = self._llm if self._llm_rewrites_followups else None
+        standalone = rewrite_question(asked, history, llm=rewriter) if history else asked
         # A question asking for two things is retrieved (and read) part by part.
         parts = split_question(standalone) if not history else [standalone]
         part_hits = [self._retriever.retrieve(p, k=self._top_k, filters=filters) for p in parts]

@@ -733,6 +733,7 @@ def run_news_eval(
         llm=llm,
         top_k=settings.top_k,
         fallback=ExtractiveAnswerer.for_store(store),
+        llm_rewrites_followups=settings.llm_rewrite_followups,
     )
     answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
     outcomes = run_questions(

@@ -237,7 +237,7 @@ def test_empty_retrieval_abstains_without_calling_the_model():
     assert llm.prompts == []
 
 
-def test_follow_up_is_rewritten_by_the_model_before_retrieval():
+def test_follow_up_is_rewritten_by_the_model_before_retrieval_when_asked_to():
     from bot.engine.models import Turn
 
     llm = fake(
@@ -246,9 +246,23 @@ def test_follow_up_is_rewritten_by_the_model_before_retrieval():
     )
     retriever = FixedRetriever([BRIDGE])
     history = [Turn("user", QUESTION), Turn("assistant", "It cost 40 million euros [1].")]
-    answer = AnswerService(retriever, llm=llm).answer("and when did it reopen?", history=history)
+    svc = AnswerService(retriever, llm=llm, llm_rewrites_followups=True)
+    answer = svc.answer("and when did it reopen?", history=history)
     assert answer.standalone_question == "When did the Saltmarket Harbour Bridge reopen?"
     assert retriever.queries == ["When did the Saltmarket Harbour Bridge reopen?"]
+    assert not answer.abstained and "17 October 2026" in answer.citations[0].quote
+
+
+def test_follow_up_is_made_standalone_by_the_rule_by_default():
+    from bot.engine.models import Turn
+
+    llm = RecordingFake(messages=iter([AIMessage(content="Saturday 17 October 2026 [1]")]))
+    retriever = FixedRetriever([BRIDGE])
+    history = [Turn("user", QUESTION), Turn("assistant", "It cost 40 million euros [1].")]
+    answer = AnswerService(retriever, llm=llm).answer("and when did it reopen?", history=history)
+    # One model call, the answer: the rule borrowed the conversation's subject for retrieval.
+    assert len(llm.prompts) == 1
+    assert "bridge" in retriever.queries[0].lower() and "reopen" in retriever.queries[0].lower()
     assert not answer.abstained and "17 October 2026" in answer.citations[0].quote
 
 
