@@ -639,6 +639,8 @@ class ExtractiveAnswerer:
         if not chosen:
             return ExtractiveResult("", (), True, support)
         focus = set(question_terms(core))
+        lead = chosen[0]
+        lead_names = given_names(lead.sentence, core) if term else []
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
         parts = []
@@ -659,16 +661,14 @@ class ExtractiveAnswerer:
                 # phrase asked for sits by the words that are the question's focus ("Meetup").
                 title = set(terms(hits[cand.hit_index].passage.title))
                 short = best_span(kind, cand.sentence, core, focus - title or focus)
-                if term:
-                    short = next(iter(given_names(cand.sentence, core)), short)
+                short = next(iter(lead_names), short)
                 if short is not None and short.text.strip() != cand.sentence.strip():
                     quoted = f"{short.text} — {quoted}"
             parts.append(quoted)
-        lead = chosen[0]
         stated = (
             (kind == "reason" and states_reason(lead.sentence))
             or (kind == "list" and bool(lead.features[_TYPE_FOUND]))
-            or (term and bool(given_names(lead.sentence, core)))
+            or bool(lead_names)
         )
         return ExtractiveResult(
             "\n".join(parts),
