@@ -236,6 +236,16 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
 
+def _near_best(
+    scored: Sequence[Candidate], holds: Callable[[Candidate], bool], ratio: float
+) -> Candidate | None:
+    """The best-scoring candidate that ``holds``, if it scores ``ratio`` of the best at least."""
+    found = next((c for c in scored if holds(c)), None)
+    if found is None or found.probability < scored[0].probability * ratio:
+        return None
+    return found
+
+
 def _bigrams(seq: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(seq, seq[1:], strict=False))
 
@@ -500,13 +510,15 @@ class ExtractiveAnswerer:
         if not scored:
             return []
         typed = [c for c in scored if c.features[_TYPE_FOUND]] if decisive else []
-        stated = self._stated_reason(scored) if reason else None
-        if named is not None:
-            stated = self._given_name(scored, named)
-        elif listed is not None:
-            stated = next((c for c in scored if c.features[_TYPE_FOUND]), None)
-            if stated is not None and stated.probability < scored[0].probability * listed:
-                stated = None
+        stated = None
+        if named is not None:  # a name given after a cue
+            stated = _near_best(
+                scored, lambda c: bool(given_names(c.sentence, named)), self.name_ratio
+            )
+        elif listed is not None:  # a list
+            stated = _near_best(scored, lambda c: bool(c.features[_TYPE_FOUND]), listed)
+        elif reason:  # a reason stated outright
+            stated = _near_best(scored, lambda c: states_reason(c.sentence), self.gate_ratio)
         if support < self.threshold and not typed:
             if stated is None or support < self.reason_floor:
                 return []
@@ -542,13 +554,6 @@ class ExtractiveAnswerer:
             chosen.append(cand)
         return chosen
 
-    def _stated_reason(self, scored: Sequence[Candidate]) -> Candidate | None:
-        """The best sentence stating a reason outright, if it scores ``gate_ratio`` of the best."""
-        found = next((c for c in scored if states_reason(c.sentence)), None)
-        if found is None or found.probability < scored[0].probability * self.gate_ratio:
-            return None
-        return found
-
     def list_ratio(self, question: str) -> float:
         """How near the best a sentence holding a list must score to lead a list answer.
 
@@ -556,13 +561,6 @@ class ExtractiveAnswerer:
         wherever it stands; any other list must score ``handoff_ratio`` of the best.
         """
         return self.name_ratio if asked_count(question) is not None else self.handoff_ratio
-
-    def _given_name(self, scored: Sequence[Candidate], question: str) -> Candidate | None:
-        """The best sentence giving a name, if it scores ``name_ratio`` of the best."""
-        found = next((c for c in scored if given_names(c.sentence, question)), None)
-        if found is None or found.probability < scored[0].probability * self.name_ratio:
-            return None
-        return found
 
     def _handoff(self, scored: Sequence[Candidate], lead: Candidate, best: float) -> Candidate:
         """The sentence near ``lead`` that says what ``lead`` only restates, or ``lead``.
