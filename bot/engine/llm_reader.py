@@ -293,8 +293,11 @@ class LLMReader:
             if found is not None and self._unsupported_by_reading(reader_result):
                 log.info("model answer %r: the reader finds no support for any", phrase[:80])
                 return LLMVerdict("", (), True, None, "unread", model_text)
-            if found is not None and reader_result.stated and not any(
-                c.quote == found[1] for c in reader_result.citations[:1]
+            # (A stated reader answer is never an abstention, so it has a first citation.)
+            if (
+                found is not None
+                and reader_result.stated
+                and found[1] != reader_result.citations[0].quote
             ):
                 # The reader's lead states the kind asked outright (a list, a given name, a
                 # reason); a model answer from another sentence gives way to it.
