@@ -13,6 +13,7 @@ Rules, not a model: they are general to English news text and cheap (microsecond
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.engine.text import STOPWORDS, stem, without_possessive, words
@@ -343,6 +344,19 @@ _COMMON_OPENER = re.compile(
 )
 
 
+_INNER_POSSESSIVE = re.compile(r"(?<=['’]s)\s+")
+
+
+def _name_runs(sentence: str) -> Iterator[tuple[int, str]]:
+    """Capitalised word runs, each split after a possessive: "Wang Zhen's Nong Shu" is two names."""
+    for m in _CAPITALISED.finditer(sentence):
+        start = m.start()
+        for piece in _INNER_POSSESSIVE.split(m.group()):
+            found = sentence.index(piece, start)
+            yield found, piece
+            start = found + len(piece)
+
+
 def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
     """Capitalised word runs, minus a sentence-initial common word and the question's own names.
 
@@ -351,13 +365,13 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
     """
     out = []
     dateline = _DATELINE.match(sentence)
-    for m in _CAPITALISED.finditer(sentence):
-        text = without_possessive(m.group()).rstrip(".,'’")  # "Hawley’s" names Hawley
-        if not text or (dateline and m.start() < dateline.end()):
+    for run_start, run in _name_runs(sentence):
+        text = without_possessive(run).rstrip(".,'’")  # "Hawley’s" names Hawley
+        if not text or (dateline and run_start < dateline.end()):
             continue
         if _NAME_AS_MODIFIER.search(text):
             continue
-        after = _NEXT_WORD.match(sentence, m.start() + len(text))
+        after = _NEXT_WORD.match(sentence, run_start + len(text))
         if (
             len(words(text)) == 1
             and text.lower() in DEMONYMS
@@ -365,7 +379,7 @@ def _names(sentence: str, question_words: set[str]) -> list[Phrase]:
             and after.group(1) not in STOPWORDS
         ):
             continue  # "Spanish striker" (an adjective); "the French in 1759" names a people
-        start = m.start()
+        start = run_start
         first = text.split()[0]
         if start == 0 and first.lower() in STOPWORDS | DATE_WORDS:
             continue  # "The Saltmarket bridge": a name as a modifier, more often than not

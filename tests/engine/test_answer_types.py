@@ -166,6 +166,12 @@ def test_a_possessive_name_is_the_name():
     assert span is not None and span.text == "Hawley"
 
 
+def test_a_possessive_inside_a_run_of_names_ends_the_owners_name():
+    sentence = "Old almanacs such as Ilse Marrow's Tide Book were printed on rag paper."
+    span = best_span("person", sentence, "Who wrote the Tide Book?")
+    assert span is not None and span.text == "Ilse Marrow"
+
+
 def test_a_nationality_is_a_people_unless_it_qualifies_a_noun():
     assert [
         p.text
