@@ -421,6 +421,13 @@ _NAME_AFTER_CUE = re.compile(
     re.I,
 )
 _LOOSE_CUE = re.compile(r"calls?\s+(?:it|this|that|them|him|her)\s+$|call\s+$", re.I)
+_PARTICLE = re.compile(r"(?:back|off|up|out|away|after|upon|into|over|down)\b", re.I)
+# ... or after a copula: "this is called immune surveillance", "are known as tuition-free".
+_COPULA_BEFORE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being)\s+(?:(?:also|now|often|commonly|sometimes|usually|"
+    r"generally|widely|simply|officially|collectively|informally|popularly)\s+)?$",
+    re.I,
+)
 
 
 _QUOTE_SOON = re.compile(r"[^“\"‘.;:!?]{0,60}?[“\"‘]([^”\"’]{2,60})[”\"’]")
@@ -441,8 +448,12 @@ def given_names(sentence: str, question: str) -> list[Phrase]:
         text = m.group(group).strip(" .,;:!?")
         head = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
         loose = group == 2 and not (head[:1].isupper() or head[:1].isdigit())
-        if loose and not _LOOSE_CUE.search(cue.group()):
-            continue
+        if (
+            loose
+            and not _LOOSE_CUE.search(cue.group())
+            and not _COPULA_BEFORE.search(sentence, 0, cue.start())
+        ) or (loose and _PARTICLE.match(head)):
+            continue  # "was called back to work" names nothing
         if text and text.lower() not in STOPWORDS and _outside(q_words, text):
             start = m.start(group)
             found.append(Phrase(start, start + len(text), text))
@@ -456,7 +467,9 @@ def given_names(sentence: str, question: str) -> list[Phrase]:
 _ASKS_TERM = re.compile(
     r"\bwhat (?:do|does|did) (?:\S+ ){1,5}(?:call|dub|nickname)\b|"
     r"\b(?:nick-?)?name for\b|\bwhat (?:nick-?name|term|phrase|label)\b|"
-    r"\bwhat(?:'s|’s|s| is| was) (?:the |a |his |her |their |its )?(?:nick-?name|term|label)\b",
+    r"\bwhat(?:'s|’s|s| is| was) (?:the |a |his |her |their |its )?(?:nick-?name|term|label)\b|"
+    r"^\W*(?:\S+ ){0,8}?what\b.*\b(?:called|known as|referred to as|termed|dubbed|nicknamed)"
+    r"\W*$",
     re.I,
 )
 

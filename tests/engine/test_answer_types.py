@@ -453,6 +453,9 @@ def test_a_word_that_starts_like_a_unit_is_no_unit():
         ("what term did the council use for the levy?", True),
         ("what's the name of the ferry company?", False),  # a name that stands without a cue
         ("who runs the night ferry?", False),
+        ("what is the slow crossing to the isles called?", True),
+        ("What are the ferry's cheapest seats known as ?", True),
+        ("who called the coastguard?", False),
     ],
 )
 def test_asking_what_someone_calls_something(question, asks):
@@ -468,6 +471,9 @@ def test_asking_what_someone_calls_something(question, asks):
         ("The boat, nicknamed the Old Kettle, sails at nine.", ["the Old Kettle"]),
         ("She called a friend in Oban for help.", []),  # a phone call, not a name
         ("The ferry was named after a herring.", []),
+        ("This is called slow sailing.", ["slow sailing"]),  # a copula makes "called" naming
+        ("The cheap seats are also known as steerage berths.", ["steerage berths"]),
+        ("The skipper was called back to port.", []),
     ],
 )
 def test_a_name_is_given_after_a_naming_cue(sentence, names):
