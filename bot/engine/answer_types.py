@@ -347,14 +347,26 @@ _COMMON_OPENER = re.compile(
 _INNER_POSSESSIVE = re.compile(r"(?<=['’]s)\s+")
 
 
+# A possessive that is part of one name: "People's Republic", "Women's World Cup".
+_NAME_POSSESSORS = frozenset(
+    [
+        "people", "children", "women", "men", "workers", "farmers", "veterans", "citizens",
+        "students", "teachers", "nurses", "ladies", "boys", "girls", "mothers", "fathers", "king",
+        "queen", "world",
+    ]
+)  # fmt: skip
+
+
 def _name_runs(sentence: str) -> Iterator[tuple[int, str]]:
-    """Capitalised word runs, each split after a possessive: "Wang Zhen's Nong Shu" is two names."""
+    """Capitalised word runs, split after a possessive: "Wang Zhen's Nong Shu" is two names."""
     for m in _CAPITALISED.finditer(sentence):
         start = m.start()
-        for piece in _INNER_POSSESSIVE.split(m.group()):
-            found = sentence.index(piece, start)
-            yield found, piece
-            start = found + len(piece)
+        for cut in _INNER_POSSESSIVE.finditer(m.group()):
+            owner = without_possessive(m.group()[: cut.start()].split()[-1]).lower()
+            if owner not in _NAME_POSSESSORS:
+                yield start, sentence[start : m.start() + cut.start()]
+                start = m.start() + cut.end()
+        yield start, sentence[start : m.end()]
 
 
 def _names(sentence: str, question_words: set[str]) -> list[Phrase]:

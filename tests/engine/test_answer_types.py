@@ -170,6 +170,11 @@ def test_a_possessive_inside_a_run_of_names_ends_the_owners_name():
     sentence = "Old almanacs such as Ilse Marrow's Tide Book were printed on rag paper."
     span = best_span("person", sentence, "Who wrote the Tide Book?")
     assert span is not None and span.text == "Ilse Marrow"
+    # ... unless the owner is a common noun that is part of one name
+    sentence = "She was born in the People's Republic of Korvia."
+    assert [p.text for p in find_spans("place", sentence, "Where was she born?")] == [
+        "People's Republic of Korvia"
+    ]
 
 
 def test_a_nationality_is_a_people_unless_it_qualifies_a_noun():
