@@ -43,6 +43,7 @@ eval: install
 	$(BIN)/footnote eval retrieval --dataset ../shared/eval/news-dev
 	$(BIN)/footnote eval answers --dataset ../shared/eval/squad-v1.1-dev
 	$(BIN)/footnote eval answers --dataset ../shared/eval/news-dev
+	$(BIN)/python -m bench.snippets
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
