@@ -52,4 +52,7 @@ class BotSettings(IngestSettings):
     # conversation's subject; on, the LLM rewrites them instead (one more model call). With the
     # small local model the rule was right on more news-dev follow-ups; a large model may do better.
     llm_rewrite_followups: bool = False
+    # A second, one-token model call confirms that the quoted sentence states the model's answer
+    # (small models answer unanswerable questions from a neighbouring fact); off saves the call.
+    llm_check_answers: bool = True
     top_k: int = Field(default=6, ge=1, le=25)

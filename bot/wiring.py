@@ -69,6 +69,7 @@ def build_services(
         fallback=ExtractiveAnswerer.for_store(store),
         max_question_chars=settings.max_question_chars,
         llm_rewrites_followups=settings.llm_rewrite_followups,
+        llm_checks_answers=settings.llm_check_answers,
     )
     catalog = Catalog(store, settings.data_dir)
     log.info(

@@ -92,6 +92,7 @@ class AnswerService:
         max_question_chars: int = 500,
         embeddings: Embeddings | None = None,
         llm_rewrites_followups: bool = False,
+        llm_checks_answers: bool = True,
     ) -> None:
         """Wire the engine.
 
@@ -104,6 +105,8 @@ class AnswerService:
             max_question_chars: Longer questions are rejected.
             embeddings: The store's embeddings, for the extractive answerer's similarity feature.
             llm_rewrites_followups: The model, not the rule, makes a follow-up standalone.
+            llm_checks_answers: A second, one-token model call confirms an answer's quote
+                states it (``LLMReader.confirms``).
         """
         self._retriever = retriever
         self._llm = llm
@@ -114,7 +117,11 @@ class AnswerService:
         self._extractive = fallback or ExtractiveAnswerer(
             embeddings, stored_vectors=stored if callable(stored) else None
         )
-        self._llm_reader = LLMReader(llm, self._extractive) if llm is not None else None
+        self._llm_reader = (
+            LLMReader(llm, self._extractive, check_answers=llm_checks_answers)
+            if llm is not None
+            else None
+        )
         self._max_chars = max_question_chars
 
     @property

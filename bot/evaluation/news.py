@@ -734,6 +734,7 @@ def run_news_eval(
         top_k=settings.top_k,
         fallback=ExtractiveAnswerer.for_store(store),
         llm_rewrites_followups=settings.llm_rewrite_followups,
+        llm_checks_answers=settings.llm_check_answers,
     )
     answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
     outcomes = run_questions(

@@ -79,10 +79,15 @@ def fake(*replies: str) -> RecordingFake:
     )
 
 
-def service(llm, texts=(BRIDGE, FERRY), embeddings=None) -> AnswerService:
-    """The LLM path over fixed passages; with ``embeddings``, the reader that checks it is real."""
+def service(llm, texts=(BRIDGE, FERRY), embeddings=None, *, checks=False) -> AnswerService:
+    """The LLM path over fixed passages; with ``embeddings``, the reader that checks it is real.
+
+    The answer check (a second model call) is off unless ``checks``: the fakes hold one reply.
+    """
     fallback = ExtractiveAnswerer(embeddings) if embeddings is not None else None
-    return AnswerService(FixedRetriever(list(texts)), llm=llm, top_k=6, fallback=fallback)
+    return AnswerService(
+        FixedRetriever(list(texts)), llm=llm, top_k=6, fallback=fallback, llm_checks_answers=checks
+    )
 
 
 QUESTION = "How much did the harbour bridge repair cost?"
@@ -243,6 +248,7 @@ def test_follow_up_is_rewritten_by_the_model_before_retrieval_when_asked_to():
     llm = fake(
         "When did the Saltmarket Harbour Bridge reopen?",
         "Saturday 17 October 2026 [1]",
+        "yes",  # the answer check
     )
     retriever = FixedRetriever([BRIDGE])
     history = [Turn("user", QUESTION), Turn("assistant", "It cost 40 million euros [1].")]
@@ -259,7 +265,8 @@ def test_follow_up_is_made_standalone_by_the_rule_by_default():
     llm = RecordingFake(messages=iter([AIMessage(content="Saturday 17 October 2026 [1]")]))
     retriever = FixedRetriever([BRIDGE])
     history = [Turn("user", QUESTION), Turn("assistant", "It cost 40 million euros [1].")]
-    answer = AnswerService(retriever, llm=llm).answer("and when did it reopen?", history=history)
+    svc = AnswerService(retriever, llm=llm, llm_checks_answers=False)
+    answer = svc.answer("and when did it reopen?", history=history)
     # One model call, the answer: the rule borrowed the conversation's subject for retrieval.
     assert len(llm.prompts) == 1
     assert "bridge" in retriever.queries[0].lower() and "reopen" in retriever.queries[0].lower()
@@ -438,3 +445,65 @@ def test_the_short_answer_sits_by_the_questions_focus_not_the_articles_subject()
     question = "how much did skerry ferries pay for tern holidays?"
     answer = ExtractiveAnswerer().compose(question, [hit])
     assert answer.short_answer == "$4 million"
+
+
+# --- the answer check: a second, one-token call shown only the quote --------------------------
+
+
+def test_an_answer_the_check_denies_becomes_a_refusal():
+    llm = fake("40 million euros [1]", "No")
+    answer = service(llm, checks=True).answer(QUESTION)
+    assert answer.abstained and answer.citations == ()
+    assert answer.extra["decision"] == "unconfirmed"
+    answer_prompt, check_prompt = llm.prompts
+    shown = check_prompt[-1].content
+    assert "Proposed answer: 40 million euros" in shown and "The repair cost exactly" in shown
+    assert "<passages>" not in shown  # the quote alone, not the passages the answer came from
+    assert llm.kwargs[-1]["max_tokens"] == 1
+
+
+def test_an_answer_the_check_confirms_stands():
+    llm = fake("40 million euros [1]", "Yes.")
+    answer = service(llm, checks=True).answer(QUESTION)
+    assert not answer.abstained and answer.extra["decision"] == "model"
+    assert len(llm.prompts) == 2
+
+
+class FailsSecondCall(RecordingFake):
+    def _generate(self, messages, *args, **kwargs):
+        if self.prompts:
+            self.prompts.append(messages)
+            raise TimeoutError("the provider timed out")
+        return super()._generate(messages, *args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "llm",
+    [
+        fake("40 million euros [1]", "Maybe"),  # neither word: no verdict
+        FailsSecondCall(messages=iter([AIMessage(content="40 million euros [1]")]), prompts=[]),
+    ],
+)
+def test_an_answer_stands_when_the_check_cannot_be_made(llm):
+    answer = service(llm, checks=True).answer(QUESTION)
+    assert not answer.abstained and "40 million euros" in answer.text
+    assert len(llm.prompts) == 2
+
+
+def test_a_refusal_is_not_checked():
+    llm = fake(NOT_FOUND_SENTINEL, "yes")
+    answer = service(llm, checks=True).answer(QUESTION)
+    assert answer.abstained and len(llm.prompts) == 1
+
+
+def test_the_share_of_yes_is_read_from_the_first_tokens_candidates():
+    from bot.engine.llm_reader import yes_share
+
+    def first(*candidates: tuple[str, float]) -> dict:
+        top = [{"token": t, "logprob": lp} for t, lp in candidates]
+        return {"logprobs": {"content": [{**top[0], "top_logprobs": top}]}}
+
+    assert yes_share({}) is None
+    assert yes_share(first(("The", -0.1), ("It", -2.0))) is None
+    assert yes_share(first(("Yes", -0.693), (" no", -0.693))) == pytest.approx(0.5)
+    assert yes_share(first(("No", -0.1), ("yes", -2.4))) == pytest.approx(0.0911, abs=1e-3)
