@@ -433,13 +433,14 @@ _NAME_AFTER_CUE = re.compile(
     re.I,
 )
 _LOOSE_CUE = re.compile(r"calls?\s+(?:it|this|that|them|him|her)\s+$|call\s+$", re.I)
-_PARTICLE = re.compile(r"(?:back|off|up|out|away|after|upon|into|over|down)\b", re.I)
 # ... or after a copula: "this is called immune surveillance", "are known as tuition-free".
 _COPULA_BEFORE = re.compile(
     r"\b(?:is|are|was|were|be|been|being)\s+(?:(?:also|now|often|commonly|sometimes|usually|"
     r"generally|widely|simply|officially|collectively|informally|popularly)\s+)?$",
     re.I,
 )
+# A particle after the cue makes it a phrasal verb: "was called back to work" names nothing.
+_PARTICLE = re.compile(r"(?:back|off|up|out|away|after|upon|into|over|down)\b", re.I)
 
 
 _QUOTE_SOON = re.compile(r"[^“\"‘.;:!?]{0,60}?[“\"‘]([^”\"’]{2,60})[”\"’]")
@@ -460,12 +461,9 @@ def given_names(sentence: str, question: str) -> list[Phrase]:
         text = m.group(group).strip(" .,;:!?")
         head = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
         loose = group == 2 and not (head[:1].isupper() or head[:1].isdigit())
-        if (
-            loose
-            and not _LOOSE_CUE.search(cue.group())
-            and not _COPULA_BEFORE.search(sentence, 0, cue.start())
-        ) or (loose and _PARTICLE.match(head)):
-            continue  # "was called back to work" names nothing
+        naming = _LOOSE_CUE.search(cue.group()) or _COPULA_BEFORE.search(sentence, 0, cue.start())
+        if loose and (not naming or _PARTICLE.match(head)):
+            continue
         if text and text.lower() not in STOPWORDS and _outside(q_words, text):
             start = m.start(group)
             found.append(Phrase(start, start + len(text), text))
