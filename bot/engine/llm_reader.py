@@ -71,6 +71,7 @@ RELEVANT_RATIO = 0.3  # a model's evidence sentence must score this share of the
 # than 0.5 and lost no right answer; 0.7 lost four.
 DEFAULT_CHECK_THRESHOLD = 0.55
 _TOP_LOGPROBS = 5
+_YES_NO = re.compile(r"\W*(yes|no)\b", re.I)
 _MARKERS = re.compile(r"\[(\d+)\]")
 _SPACES = re.compile(r"\s+")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -310,18 +311,17 @@ class LLMReader:
         share = yes_share(reply.response_metadata)
         if share is not None:
             return share >= self._check_threshold
-        word = content_text(reply.content).strip().lower()
-        if word.startswith("yes"):
-            return True
-        if word.startswith("no"):
-            return False
-        return None
+        word = _YES_NO.match(content_text(reply.content))
+        return word.group(1).lower() == "yes" if word else None
 
     def _checker(self) -> BaseChatModel:
         """The model capped at one token, asking for log-probabilities where the API has them."""
         options: dict[str, object] = {"max_tokens": 1}
         if _reports_logprobs(self._llm):
+            # llama.cpp's server reads its cap from max_tokens in the body (``make_chat_model``)
+            extra = dict(getattr(self._llm, "extra_body", None) or {})
             options |= {"logprobs": True, "top_logprobs": _TOP_LOGPROBS}
+            options["extra_body"] = extra | {"max_tokens": 1} if "max_tokens" in extra else extra
         try:
             return self._llm.bind(**options)  # type: ignore[return-value]
         except (AttributeError, NotImplementedError, TypeError):  # pragma: no cover - exotic models

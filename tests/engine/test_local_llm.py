@@ -205,7 +205,7 @@ def test_openai_compatible_server_answer_and_prompt(scripted_server):
     cap = request.get("max_completion_tokens", request.get("max_tokens"))
     assert cap == DEFAULT_MAX_ANSWER_TOKENS  # a reply has a length cap
     # The answer check: one token, its log-probabilities, the quote and the answer alone.
-    assert check.get("max_completion_tokens", check.get("max_tokens")) == 1
+    assert check.get("max_completion_tokens", 1) == 1 and check.get("max_tokens", 1) == 1
     assert check["logprobs"] is True and check["top_logprobs"] >= 2
     shown = check["messages"][-1]["content"]
     assert answer.citations[0].quote in shown
