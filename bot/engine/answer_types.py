@@ -171,7 +171,8 @@ _MODIFIERS = (
 _PLACE_NOUNS = (
     r"town|city|country|state|place|region|venue|park|street|location|county|island|village|"
     r"neighbou?rhood|hotel|stadium|arena|prison|jail|hospital|airport|museum|theat(?:re|er)|church|"
-    r"mall|restaurant|province|district|continent|mountain|river|lake|beach|station|campus"
+    r"mall|restaurant|province|district|continent|mountain|river|lake|beach|campus|"
+    r"(?<!television )(?<!radio )(?<!tv )station"  # a TV or radio station is an organisation
 )
 _PERSON_NOUNS = (
     r"person|man|woman|guy|player|actor|actress|singer|artist|author|writer|director|coach|ceo|"
@@ -185,7 +186,8 @@ _PERSON_NOUNS = (
 )
 _ORG_NOUNS = (
     r"company|firm|agency|team|club|band|group|organi[sz]ation|department|party|university|school|"
-    r"outlet|network|brand|publication|paper|startup|bank|studio|label|airline"
+    r"outlet|network|brand|publication|paper|startup|bank|studio|label|airline|channel|"
+    r"broadcaster|(?:television|radio|tv) station"
 )
 _ASKS_EXPANSION = re.compile(
     r"\b(?:what|wat)(?:'s|’s|s)?\b.*?\b([A-Za-z][A-Za-z&.]{1,9})\b['\"’”]? (?:stands?|stood) for\b|"

@@ -249,6 +249,9 @@ def test_only_the_first_question_word_asks(question, kind):
         ("which ad agency made the campaign?", "org"),
         ("which prison did the minister visit?", "place"),
         ("what star is closest to earth?", None),
+        ("on what television station could you watch the final?", "org"),
+        ("which radio station carried the match?", "org"),
+        ("which station did the night train stop at?", "place"),
     ],
 )
 def test_roles_institutions_and_buildings_name_the_kind_asked(question, kind):
