@@ -463,9 +463,13 @@ def given_names(sentence: str, question: str) -> list[Phrase]:
         text = m.group(group).strip(" .,;:!?")
         head = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
         loose = group == 2 and not (head[:1].isupper() or head[:1].isdigit())
-        naming = _LOOSE_CUE.search(cue.group()) or _COPULA_BEFORE.search(sentence, 0, cue.start())
-        if loose and (not naming or _PARTICLE.match(head)):
-            continue
+        if loose and (
+            _PARTICLE.match(head)
+            or not (
+                _LOOSE_CUE.search(cue.group()) or _COPULA_BEFORE.search(sentence, 0, cue.start())
+            )
+        ):
+            continue  # a loose name needs a naming cue, and no particle after it
         if text and text.lower() not in STOPWORDS and _outside(q_words, text):
             start = m.start(group)
             found.append(Phrase(start, start + len(text), text))
