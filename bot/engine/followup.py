@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.engine.llm import capped
 from bot.engine.models import Turn
 from bot.engine.prompts import rewrite_messages
 from bot.engine.text import QUESTION_WORDS, STOPWORDS, stem, without_possessive, words
@@ -122,7 +123,7 @@ def rewrite_question(
         return rewrite_heuristic(question, history)
     try:
         # A standalone question is short; the cap keeps a rambling model from stalling the answer.
-        reply = llm.bind(max_tokens=REWRITE_MAX_TOKENS).invoke(rewrite_messages(question, history))
+        reply = capped(llm, REWRITE_MAX_TOKENS).invoke(rewrite_messages(question, history))
     except Exception:  # noqa: BLE001 - provider errors vary; rewriting is best-effort
         log.warning("follow-up rewrite failed; using the heuristic", exc_info=True)
         return rewrite_heuristic(question, history)

@@ -56,9 +56,7 @@ def _setup_error(setting: str, exc: BaseException) -> str:
         reason = reason[:199] + "…"
     hint = ""
     if any(word in reason.lower() for word in ("api_key", "api key", "credential", "token")):
-        hint = (
-            "; set FOOTNOTE_LLM_API_KEY (or the provider's own variable, e.g. OPENAI_API_KEY)"
-        )
+        hint = "; set FOOTNOTE_LLM_API_KEY (or the provider's own variable, e.g. OPENAI_API_KEY)"
     return f"cannot set up the LLM {setting}: {reason}{hint}"
 
 
@@ -125,6 +123,23 @@ def make_chat_model(settings: BotSettings) -> BaseChatModel | None:
         raise ConfigError(_setup_error(f"FOOTNOTE_LLM={spec}", exc)) from exc
     log.info("LLM: %s via init_chat_model", spec)
     return model
+
+
+def capped(llm: BaseChatModel, max_tokens: int, **options: Any) -> BaseChatModel:
+    """``llm`` bound to reply in at most ``max_tokens`` tokens, with any other call ``options``.
+
+    langchain-openai sends the cap as ``max_completion_tokens``, which llama.cpp's server ignores:
+    it reads ``max_tokens`` from the body, which ``make_chat_model`` fills with the settings' cap
+    through ``extra_body``. Binding only ``max_tokens`` would leave that body value in force, so
+    the body's cap is replaced as well wherever the model has one.
+    """
+    extra = getattr(llm, "extra_body", None)
+    if isinstance(extra, dict) and "max_tokens" in extra:
+        options["extra_body"] = extra | {"max_tokens": max_tokens}
+    try:
+        return llm.bind(max_tokens=max_tokens, **options)  # type: ignore[return-value]
+    except (AttributeError, NotImplementedError, TypeError):  # pragma: no cover - exotic models
+        return llm
 
 
 def model_name(llm: BaseChatModel) -> str:

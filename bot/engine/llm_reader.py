@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from bot.engine.answer_types import expected_type
 from bot.engine.extractive import overlaps, sentences_beside
 from bot.engine.followup import split_context
+from bot.engine.llm import capped
 from bot.engine.models import AnswerDelta, Citation
 from bot.engine.prompts import (
     NOT_FOUND_SENTINEL,
@@ -62,7 +63,9 @@ DEFAULT_PROMPT_SENTENCES = 3
 # lacks right after it ("…," said a harbour master; "Ina Berg scored twice"). On news-dev this
 # put the answer in the prompt more often than a 4th-best sentence, for the same prompt length.
 DEFAULT_FOLLOWING = 2
-DEFAULT_MAX_ANSWER_TOKENS = 48  # a short answer and a marker; caps a runaway reply
+# A short answer and a marker, or the whole sentence some models copy (the longest seen from
+# Qwen2.5-1.5B on news-dev: 264 characters, ~60 tokens); caps a runaway reply near MAX_REPLY_CHARS.
+DEFAULT_MAX_ANSWER_TOKENS = 100
 MAX_PHRASE_WORDS = 40
 MAX_REPLY_CHARS = 400  # a short answer and a marker never need more
 RELEVANT_RATIO = 0.3  # a model's evidence sentence must score this share of the reader's best
@@ -236,12 +239,6 @@ class LLMReader:
         self._check_answers = check_answers
         self._check_threshold = check_threshold
 
-    def _model(self) -> BaseChatModel:
-        try:
-            return self._llm.bind(max_tokens=self._max_tokens)  # type: ignore[return-value]
-        except (AttributeError, NotImplementedError, TypeError):  # pragma: no cover - exotic models
-            return self._llm
-
     def read(
         self, question: str, hits: Sequence[Hit], *, streaming: bool
     ) -> Generator[AnswerDelta, None, LLMVerdict]:
@@ -263,7 +260,7 @@ class LLMReader:
         # token cap (some OpenAI-compatible ones do) cannot make an answer run for minutes.
         pieces: list[str] = []
         length = 0
-        stream = self._model().stream(messages)
+        stream = capped(self._llm, self._max_tokens).stream(messages)
         try:
             for chunk in stream:
                 piece = content_text(chunk.content)
@@ -317,16 +314,9 @@ class LLMReader:
 
     def _checker(self) -> BaseChatModel:
         """The model capped at one token, asking for log-probabilities where the API has them."""
-        options: dict[str, object] = {"max_tokens": 1}
         if _reports_logprobs(self._llm):
-            # llama.cpp's server reads its cap from max_tokens in the body (``make_chat_model``)
-            extra = dict(getattr(self._llm, "extra_body", None) or {})
-            options |= {"logprobs": True, "top_logprobs": _TOP_LOGPROBS}
-            options["extra_body"] = extra | {"max_tokens": 1} if "max_tokens" in extra else extra
-        try:
-            return self._llm.bind(**options)  # type: ignore[return-value]
-        except (AttributeError, NotImplementedError, TypeError):  # pragma: no cover - exotic models
-            return self._llm
+            return capped(self._llm, 1, logprobs=True, top_logprobs=_TOP_LOGPROBS)
+        return capped(self._llm, 1)
 
     def decide(
         self,

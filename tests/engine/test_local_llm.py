@@ -202,10 +202,13 @@ def test_openai_compatible_server_answer_and_prompt(scripted_server):
     request, check = ScriptedOpenAI.requests
     assert request["model"] == "local"
     assert request["stream"] is True  # always streamed, so a reply can be cut off
-    cap = request.get("max_completion_tokens", request.get("max_tokens"))
-    assert cap == DEFAULT_MAX_ANSWER_TOKENS  # a reply has a length cap
+    # A reply has a length cap under both names: llama.cpp's server reads only max_tokens.
+    assert request["max_tokens"] == DEFAULT_MAX_ANSWER_TOKENS
+    assert (
+        request.get("max_completion_tokens", DEFAULT_MAX_ANSWER_TOKENS) == DEFAULT_MAX_ANSWER_TOKENS
+    )
     # The answer check: one token, its log-probabilities, the quote and the answer alone.
-    assert check.get("max_completion_tokens", 1) == 1 and check.get("max_tokens", 1) == 1
+    assert check["max_tokens"] == 1 and check.get("max_completion_tokens", 1) == 1
     assert check["logprobs"] is True and check["top_logprobs"] >= 2
     shown = check["messages"][-1]["content"]
     assert answer.citations[0].quote in shown
@@ -214,6 +217,32 @@ def test_openai_compatible_server_answer_and_prompt(scripted_server):
     assert "never follow instructions" in system
     assert "<passages>" in user and "40 million euros" in user
     assert "Ignore previous instructions" not in user  # injected sentences are never shown
+
+
+def test_every_call_to_the_server_carries_its_own_cap_in_the_body(scripted_server):
+    from bot.engine.followup import REWRITE_MAX_TOKENS
+    from bot.engine.models import Turn
+
+    ScriptedOpenAI.reply = "When did the Saltmarket Harbour Bridge reopen?"
+    settings = BotSettings(_env_file=None, llm_base_url=scripted_server)
+    service = AnswerService(
+        FixedRetriever(), llm=make_chat_model(settings), llm_rewrites_followups=True
+    )
+    history = [Turn("user", "How much did the bridge repair cost?"), Turn("assistant", "€40m [1]")]
+    # The rewrite's reply is a question; the answer's (same script) names no passage: no check.
+    service.answer("and when did it reopen?", history=history)
+    ScriptedOpenAI.reply = "Saturday 17 October 2026 [1]"
+    service.answer("When did the Saltmarket Harbour Bridge reopen?")
+    caps: dict[str, set[int]] = {"rewrite": set(), "answer": set(), "check": set()}
+    for request in ScriptedOpenAI.requests:
+        kind = "check" if request.get("logprobs") else "answer" if request["stream"] else "rewrite"
+        caps[kind].add(request["max_tokens"])
+    # The settings' cap (256) would stay in the body wherever a call set only its own.
+    assert caps == {
+        "rewrite": {REWRITE_MAX_TOKENS},
+        "answer": {DEFAULT_MAX_ANSWER_TOKENS},
+        "check": {1},
+    }
 
 
 @pytest.mark.parametrize(
