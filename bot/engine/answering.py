@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from bot.engine.decompose import split_question
 from bot.engine.errors import QuestionRejected
 from bot.engine.extractive import ExtractiveAnswerer, ExtractiveResult
-from bot.engine.followup import rewrite_question
+from bot.engine.followup import rewrite_question, split_context
 from bot.engine.llm import model_name
 from bot.engine.llm_reader import LLMReader, LLMVerdict
 from bot.engine.models import Answer, AnswerDelta, Citation, SearchFilters, Turn
@@ -384,7 +384,8 @@ class AnswerService:
                 notice=notice,
                 support=support,
             )
-        texts += [f"{NOT_SAID_PREFIX} {part}" for part in missing]
+        # The part as asked: the key words a leaning part borrowed for retrieval are not shown.
+        texts += [f"{NOT_SAID_PREFIX} {split_context(part)[0]}" for part in missing]
         # Renumber 1..m by first appearance, as every answer is numbered.
         order: dict[int, int] = {}
         for m in _MARKER.finditer("\n".join(texts)):

@@ -634,7 +634,10 @@ class ExtractiveAnswerer:
             listed=self.list_ratio(core) if kind == "list" else None,
         )
         log.debug("extractive support=%.3f chosen=%d of %d", support, len(chosen), len(scored))
-        if not chosen:
+        if not chosen or (chosen[0].sentence in avoid and chosen[0].features[_TYPE_MISSING]):
+            # A follow-up (or a question's second part) asks something new: a sentence already
+            # quoted that holds no phrase of the kind now asked ("who designed it?" after the
+            # repair's cost) does not answer it, however well it covers the borrowed subject.
             return ExtractiveResult("", (), True, support)
         focus = set(question_terms(core))
         lead = chosen[0]

@@ -267,3 +267,12 @@ def test_a_rewrite_without_a_question_mark_still_separates_question_and_context(
     assert core == "Has she sailed it before? with whom?"
     # "who's" asks; it is no context word (it would make the follow-up ask for a person)
     assert context.split() == ["going", "captain", "new", "ferry"]
+
+
+def test_a_part_left_unanswered_is_named_as_the_user_asked_it(store):
+    answer = service(store, top_k=2).answer(
+        "how much did the harbour bridge repair cost, and who designed it?"
+    )
+    assert "40 million euros" in answer.text
+    assert answer.extra["parts"][1].endswith(")")  # retrieval borrowed the first part's words
+    assert answer.text.splitlines()[-1] == "The articles I have don't say: Who designed it?"
