@@ -276,3 +276,15 @@ def test_a_part_left_unanswered_is_named_as_the_user_asked_it(store):
     assert "40 million euros" in answer.text
     assert answer.extra["parts"][1].endswith(")")  # retrieval borrowed the first part's words
     assert answer.text.splitlines()[-1] == "The articles I have don't say: Who designed it?"
+
+
+def test_a_follow_up_is_not_answered_with_the_last_quote_again(store):
+    quote = "The harbour bridge repair cost 40 million euros."
+    history = [
+        Turn("user", "how much did the harbour bridge repair cost?"),
+        Turn("assistant", f"40 million euros — “{quote}” [1]"),
+    ]
+    svc = service(store, top_k=2)
+    assert svc.answer("who designed it?", history=history).abstained
+    reopened = svc.answer("and when did it reopen?", history=history)
+    assert reopened.extra["short_answer"] == "October"
