@@ -36,10 +36,26 @@ def _content_words(text: str) -> list[str]:
 
 def needs_context(question: str) -> bool:
     """True when ``question`` likely refers to earlier turns (pronouns, "and ...", very short)."""
-    lowered = [w.lower() for w in words(question)]
-    if _CONTINUATION.match(question) or any(w in ANAPHORA for w in lowered):
+    if _CONTINUATION.match(question) or _refers_back(question):
         return True
     return len(_content_words(question)) <= SHORT_QUESTION_TERMS - 1
+
+
+def _refers_back(question: str) -> bool:
+    """True when a pronoun or a demonstrative points outside ``question``.
+
+    "that" after a content word opens a clause of the question's own ("the 2014 slogan that got
+    axed", "the report said that ..."); after a function word, or first, it points back ("when was
+    that?", "raised to that level").
+    """
+    lowered = [w.lower() for w in words(question)]
+    drop = STOPWORDS | QUESTION_WORDS
+    for i, word in enumerate(lowered):
+        if word not in ANAPHORA:
+            continue
+        if word != "that" or i == 0 or lowered[i - 1] in drop:
+            return True
+    return False
 
 
 # An answer leads with its short answer: "Noah Hawley — “...” [1]" (Discord may escape it).

@@ -18,6 +18,14 @@ from bot.engine.decompose import split_question
             "who designed the ferry? and where was it built?",
             ["who designed the ferry?", "Where was it built? (designed ferry)"],
         ),
+        (  # "that" opens the part's own clause: it points at nothing before
+            "how much did the bridge repair cost, and what was the 2014 slogan that got axed?",
+            ["how much did the bridge repair cost?", "what was the 2014 slogan that got axed?"],
+        ),
+        (  # after a function word, "that" points back
+            "how much did the bridge repair cost, and when was that decided?",
+            ["how much did the bridge repair cost?", "When was that decided? (bridge repair cost)"],
+        ),
     ],
 )
 def test_two_questions_are_split(question, parts):
