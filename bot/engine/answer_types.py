@@ -161,11 +161,13 @@ class Phrase:
     text: str
 
 
-# Up to two words naming which one ("which AEI China scholar", "what Texas town"), but not the
-# start of a clause ("what did the man say" asks for what he said, not for a man).
+# Up to three words naming which one ("which AEI China scholar", "what South Dakota state
+# department"), but not the start of a clause ("what did the man say" asks for what he said, not
+# for a man).
 _MODIFIERS = (
     r"(?:(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|the|a|an|"
-    r"this|that|his|her|its|their|they|he|she|it|you|i|we|kind|sort|type)\b)[\w.-]+ ){0,2}"
+    r"this|that|his|her|its|their|they|he|she|it|you|i|we|kind|sort|type|in|on|at|of|for|from|to|"
+    r"with|by|about|into|over|under|near|outside|inside|after|before|during|any|most)\b)[\w.-]+ ){0,3}"
 )
 # Nouns that name a kind of place, person or organisation: "which prison", "what ad agency".
 _PLACE_NOUNS = (
@@ -182,7 +184,7 @@ _PERSON_NOUNS = (
     r"goalkeeper|striker|quarterback|pitcher|driver|pilot|host|presenter|chef|composer|producer|"
     r"musician|rapper|comedian|king|queen|prince|princess|lawmaker|ambassador|suspect|victim|"
     r"witness|teen|student|teacher|professor|researcher|scientist|engineer|investor|billionaire|"
-    r"winner|champion|referee|athlete|architect|inventor|creator"
+    r"winner|champion|referee|athlete|architect|inventor|creator|member"
 )
 _ORG_NOUNS = (
     r"company|firm|agency|team|club|band|group|organi[sz]ation|department|party|university|school|"
@@ -217,6 +219,28 @@ _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )  # fmt: skip
 
 
+# "what Swiss city", "which state department": the noun naming the kind of name asked for (the
+# modifiers take as many words as they can, so a compound's last noun is the one found).
+_CLASS_NOUN = re.compile(
+    rf"\b(?:what|which) {_MODIFIERS}({_PLACE_NOUNS}|{_PERSON_NOUNS}|{_ORG_NOUNS})\b", re.I
+)
+_NAMED_CLASSES = {
+    "place": re.compile(_PLACE_NOUNS, re.I),
+    "person": re.compile(_PERSON_NOUNS, re.I),
+    "org": re.compile(_ORG_NOUNS, re.I),
+}
+
+
+def class_noun(question: str) -> str | None:
+    """The noun that names the kind of name asked for ("city" in "what Swiss city ...?").
+
+    A sentence that answers names the city instead of saying "city", so the reader counts the
+    noun as present in a sentence that holds a name of the kind asked.
+    """
+    match = _CLASS_NOUN.search(_main_question(question))
+    return match.group(1) if match else None
+
+
 def expected_type(question: str) -> str | None:
     """The kind of phrase that answers ``question`` (``None``: a "what"/"which" thing or yes/no)."""
     # The question word that comes first decides: "how many people signed up when it launched"
@@ -230,6 +254,11 @@ def expected_type(question: str) -> str | None:
     if not found:
         return _keyword_type(question)
     kind = min(found)[2]
+    noun = class_noun(question) if kind in _NAMED_CLASSES else None
+    if noun is not None:
+        # The head of a compound comes last: "which city team" asks for a team, "what city
+        # council member" for a person, "what state agency" for an organisation.
+        kind = next((k for k, nouns in _NAMED_CLASSES.items() if nouns.fullmatch(noun)), kind)
     if kind == "quantity" and _asks_money(question):
         return "money"
     return kind
@@ -614,12 +643,14 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             found = [p for p in found if len(_LIST_SEPARATOR.split(p.text)) == wanted]
     elif kind == "colour":
         found = _matches(_COLOUR, sentence)
-    elif kind == "place":
-        found = [
-            p for p in _names(sentence, q_words) if _PLACE_PREP.search(sentence[: p.start])
-        ] or _names(sentence, q_words)
-    elif kind in ("person", "org"):
-        found = _names(sentence, q_words)
+    elif kind in ("place", "person", "org"):
+        # The noun that asked for the name is often part of it: "which park" -> "Marronnier
+        # Park", "which department" -> "Department of Social Services".
+        noun = class_noun(question)
+        names = _names(sentence, q_words - {w.lower() for w in words(noun)} if noun else q_words)
+        if kind == "place":
+            names = [p for p in names if _PLACE_PREP.search(sentence[: p.start])] or names
+        found = names
     elif kind == "expansion":
         found = _expansions(sentence, question)
     else:

@@ -32,6 +32,7 @@ from bot.engine.answer_types import (
     asked_count,
     asks_term,
     best_span,
+    class_noun,
     expected_type,
     given_names,
     states_reason,
@@ -67,7 +68,8 @@ StoredVectors = Callable[[Sequence[str]], Mapping[str, PassageVectors]]
 log = logging.getLogger(__name__)
 
 FEATURES = (
-    "cov_sentence",  # IDF-weighted share of question terms in the sentence
+    "cov_sentence",  # IDF-weighted share of question terms in the sentence (the noun that asked
+    # for a name, "city" in "what city", counts half in a sentence holding a name of that kind)
     "cov_context",  # ... in the sentence, its predecessor and the article title
     "cov_passage",  # ... anywhere in the passage or title
     "bigrams",  # share of the question's adjacent term pairs found in the sentence
@@ -152,6 +154,7 @@ SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
 
 # A list may be put in prose ("guitar and saxophone"): one found counts, none is no evidence.
 SOFT_KINDS = frozenset({"list"})
+NAMED_KINDS = frozenset({"place", "person", "org"})  # asked for with a class noun ("which city")
 # An article's own question ("Which ad units are the most popular?") states no answer.
 _ASKS = re.compile(r"\?[\s\"'”’)]*$")
 _MONEY_TERMS = frozenset(stem(w) for w in MONEY_WORDS)
@@ -316,6 +319,8 @@ class ExtractiveAnswerer:
         q_terms = question_terms(question)
         q_bigrams = _bigrams(q_terms)
         kind = expected_type(core)
+        noun = class_noun(core) if kind in NAMED_KINDS else None
+        class_terms = set(terms(noun)) if noun else set()
         entities = question_entities(question)
         # Amounts of money answer "how much money/cost/price" though they share no word with it.
         money_terms = [t for t in q_terms if t in _MONEY_TERMS]
@@ -361,10 +366,12 @@ class ExtractiveAnswerer:
             sent_set = set(sent_terms)
             phrase = best_span(kind, sentence, core) if kind is not None else None
             typed = phrase is not None
+            # "what city": a sentence naming a place has (half of) what "city" asked for
+            implied = class_terms if typed else frozenset()
             has_focus = any(t in sent_set for t in focus if t in seen) or not focus
             features = (
-                weighted_coverage(q_terms, sent_set, idf, unseen),
-                weighted_coverage(q_terms, context, idf, unseen),
+                weighted_coverage(q_terms, sent_set, idf, unseen, implied),
+                weighted_coverage(q_terms, context, idf, unseen, implied),
                 weighted_coverage(q_terms, passage_terms, idf, unseen),
                 len(q_bigrams & _bigrams(sent_terms)) / len(q_bigrams) if q_bigrams else 0.0,
                 sim,
@@ -376,10 +383,12 @@ class ExtractiveAnswerer:
                 len(entities & context) / len(entities) if entities else 1.0,
                 len(entities & passage_terms) / len(entities) if entities else 1.0,
                 max((idf.get(t, unseen) for t in q_set - context), default=0.0) / max_idf,
-                weighted_coverage(focus, sent_set, idf, unseen),
-                weighted_coverage(focus, context, idf, unseen),
-                weighted_coverage(seen_terms, sent_set, idf, unseen) if seen_terms else 0.0,
-                weighted_coverage(seen_terms, context, idf, unseen) if seen_terms else 0.0,
+                weighted_coverage(focus, sent_set, idf, unseen, implied),
+                weighted_coverage(focus, context, idf, unseen, implied),
+                weighted_coverage(seen_terms, sent_set, idf, unseen, implied)
+                if seen_terms
+                else 0.0,
+                weighted_coverage(seen_terms, context, idf, unseen, implied) if seen_terms else 0.0,
                 unseen_share,
                 1.0 if typed and has_focus else 0.0,
                 1.0 if kind is not None else 0.0,

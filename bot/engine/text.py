@@ -10,6 +10,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from bot.engine.wordlists import ABBREVIATIONS, IRREGULAR_VERBS, QUESTION_WORDS, STOPWORDS
@@ -201,14 +202,25 @@ def idf_weights(documents: Iterable[Iterable[str]]) -> tuple[dict[str, float], f
 
 
 def weighted_coverage(
-    wanted: Sequence[str], present: set[str], idf: Mapping[str, float], unseen_idf: float
+    wanted: Sequence[str],
+    present: set[str],
+    idf: Mapping[str, float],
+    unseen_idf: float,
+    implied: AbstractSet[str] = frozenset(),
 ) -> float:
-    """IDF-weighted share of ``wanted`` terms found in ``present`` (1.0 when nothing wanted)."""
+    """IDF-weighted share of ``wanted`` terms found in ``present`` (1.0 when nothing wanted).
+
+    A term in ``implied`` that is not present counts half: the text implies it without saying
+    it (a sentence naming a city has the "city" a question asked for, less surely than one
+    saying "city").
+    """
     unique = set(wanted)
     total = sum(idf.get(t, unseen_idf) for t in unique)
     if total <= 0:
         return 1.0
-    return sum(idf.get(t, unseen_idf) for t in unique if t in present) / total
+    found = sum(idf.get(t, unseen_idf) for t in unique if t in present)
+    found += 0.5 * sum(idf.get(t, unseen_idf) for t in unique & implied if t not in present)
+    return found / total
 
 
 # Instructions aimed at the model, found inside an article: such a sentence is never a quote.

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.answer_types import asks_term, best_span, expected_type, find_spans, given_names
+from bot.engine.answer_types import (
+    asks_term,
+    best_span,
+    class_noun,
+    expected_type,
+    find_spans,
+    given_names,
+)
 from bot.engine.text import stem
 
 
@@ -258,6 +265,43 @@ def test_roles_institutions_and_buildings_name_the_kind_asked(question, kind):
     assert expected_type(question) == kind
 
 
+@pytest.mark.parametrize(
+    ("question", "kind", "noun"),
+    [
+        ("which city team won the harbour cup?", "org", "team"),
+        ("what city council member voted against the ferry?", "person", "member"),
+        ("which Marrowick state department paid for the repair?", "org", "department"),
+        ("what modern day coastal town was the ferry built in?", "place", "town"),
+        ("what battle outside Marrowick city was lost?", None, None),  # "outside" ends the noun
+        ("what enemy of the mayor spoke first?", None, None),  # asks for an enemy, not a mayor
+    ],
+)
+def test_the_last_noun_of_a_compound_names_the_kind_asked(question, kind, noun):
+    assert expected_type(question) == kind
+    assert class_noun(question) == noun
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "name"),
+    [
+        (
+            "which park did the band play in?",
+            "The band played at Harrow Park on Sunday.",
+            "Harrow Park",
+        ),
+        (
+            "which state department paid for the ads?",
+            "The state's Department of Transport paid a local agency.",
+            "Department of Transport",
+        ),
+        ("what city is the ferry yard in?", "The ferry yard is in Port City.", "Port City"),
+    ],
+)
+def test_the_noun_that_asks_may_be_part_of_the_name(question, sentence, name):
+    span = best_span(expected_type(question), sentence, question)
+    assert span is not None and span.text == name
+
+
 def test_a_day_of_a_date_or_one_of_a_kind_is_no_count():
     question = "how many people got quarantined?"
     assert find_spans("quantity", "He ate a wild rabbit on Nov. 5, officials said.", question) == []
@@ -395,9 +439,7 @@ def test_when_does_something_happen_is_answered_by_an_event_as_well_as_a_date():
         "after dropping to the sea floor",
         "June",
     ]
-    assert [p.text for p in find_spans("date", sentence, "When did the larvae settle?")] == [
-        "June"
-    ]
+    assert [p.text for p in find_spans("date", sentence, "When did the larvae settle?")] == ["June"]
 
 
 @pytest.mark.parametrize(

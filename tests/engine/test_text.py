@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.text import looks_like_injection, split_sentences, stem, terms
+from bot.engine.text import looks_like_injection, split_sentences, stem, terms, weighted_coverage
 
 BRIDGE = (
     "The Saltmarket Harbour Bridge reopened on Saturday 17 October 2026. The repair cost "
@@ -12,8 +12,6 @@ BRIDGE = (
     "steel prices rose by 3.5 percent.\n\nA cycle lane was added."
 )
 FERRY = "During the closure the city ran a free shuttle ferry. It carried 1.3 million passengers."
-
-
 
 
 def test_sentences_are_exact_substrings_and_respect_abbreviations_and_decimals():
@@ -71,8 +69,6 @@ def test_terms_stem_and_drop_stopwords():
     assert "40" in terms("It cost 40 million")
 
 
-
-
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
@@ -88,3 +84,11 @@ def test_injection_detector(sentence, expected):
 
 def test_irregular_past_forms_meet_their_verbs():
     assert stem("won") == stem("wins") and stem("paid") == stem("pays")
+
+
+def test_an_implied_term_counts_half_and_a_said_one_in_full():
+    idf = {"city": 2.0, "calvinist": 2.0}
+    wanted = ["city", "calvinist"]
+    assert weighted_coverage(wanted, {"calvinist"}, idf, 3.0) == 0.5
+    assert weighted_coverage(wanted, {"calvinist"}, idf, 3.0, implied={"city"}) == 0.75
+    assert weighted_coverage(wanted, {"calvinist", "city"}, idf, 3.0, implied={"city"}) == 1.0
