@@ -12,6 +12,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
+
+from breame.spelling import get_american_spelling
 
 from bot.engine.wordlists import ABBREVIATIONS, IRREGULAR_VERBS, QUESTION_WORDS, STOPWORDS
 
@@ -146,9 +149,15 @@ def without_possessive(word: str) -> str:
     return _POSSESSIVE.sub("", word)
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light stemmer: enough to match "repairs"/"repaired"/"repairing" with "repair"."""
+    """A light stemmer: enough to match "repairs"/"repaired"/"repairing" with "repair".
+
+    British spellings read as American ones first (breame's word list): a question about a
+    "harbor center" matches a story about a "harbour centre", and the other way round.
+    """
     w = without_possessive(word.lower().replace("’", "'")).strip("'")
+    w = get_american_spelling(w)
     w = IRREGULAR_VERBS.get(w, w)
     if w[:1].isdigit():
         return w.replace(",", "")

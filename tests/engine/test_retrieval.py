@@ -151,6 +151,13 @@ def test_a_misspelt_word_is_read_as_the_indexed_word_one_edit_away(store) -> Non
     )
 
 
+def test_british_and_american_spellings_of_a_word_meet(store) -> None:
+    retriever = HybridRetriever(store)
+    tokenizer = retriever.lexical.tokenizer
+    # (one edit apart, the typo reading found some of these already; "theatre" is two apart)
+    assert tokenizer("harbor centers theater") == tokenizer("harbour centres theatre")
+
+
 def test_a_story_is_found_by_where_it_ran(store) -> None:
     from bot.engine.retrieval.lexical import site_name
 

@@ -92,3 +92,8 @@ def test_an_implied_term_counts_half_and_a_said_one_in_full():
     assert weighted_coverage(wanted, {"calvinist"}, idf, 3.0) == 0.5
     assert weighted_coverage(wanted, {"calvinist"}, idf, 3.0, implied={"city"}) == 0.75
     assert weighted_coverage(wanted, {"calvinist", "city"}, idf, 3.0, implied={"city"}) == 1.0
+
+
+def test_british_spellings_read_as_american_ones():
+    assert terms("the harbour centre's colours") == terms("the harbor center's colors")
+    assert stem("organised") == stem("organized")

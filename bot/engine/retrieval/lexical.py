@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
+from breame.spelling import get_american_spelling
 
 from bot.engine.retrieval.filters import CompiledFilter, passage_timestamp
 from vectorstore.base import (
@@ -69,8 +70,10 @@ def _load_stemmer() -> Callable[[list[str]], list[str]] | None:
 class Tokenizer:
     """Lower-cased word tokens without English stopwords, stemmed when PyStemmer is installed.
 
-    The same function tokenizes passages and queries; its ``version`` is stored with a persisted
-    index so an index built with other rules is rebuilt rather than silently mismatched.
+    British spellings are read as American ones ("centre" as "center", breame's word list), so
+    a question matches a story whichever side of the Atlantic either was written on. The same
+    function tokenizes passages and queries; its ``version`` is stored with a persisted index so
+    an index built with other rules is rebuilt rather than silently mismatched.
     """
 
     def __init__(self, *, stem: bool = True) -> None:
@@ -79,17 +82,18 @@ class Tokenizer:
         self._stopwords = frozenset(STOPWORDS_EN)
         self._stem = _load_stemmer() if stem else None
         self._cache: dict[str, str] = {}
-        self.version = f"words-v1-stop-en-{'snowball' if self._stem else 'nostem'}"
+        self.version = f"words-v2-us-stop-en-{'snowball' if self._stem else 'nostem'}"
 
     def __call__(self, text: str) -> list[str]:
         """Tokens of ``text``."""
         words = [w for w in _TOKEN_RE.findall(text.lower()) if w not in self._stopwords]
         if self._stem is None:
-            return words
+            return [get_american_spelling(w) for w in words]
         cache = self._cache
         missing = [w for w in set(words) if w not in cache]
         if missing:
-            for word, stem in zip(missing, self._stem(missing), strict=True):
+            american = [get_american_spelling(w) for w in missing]
+            for word, stem in zip(missing, self._stem(american), strict=True):
                 cache[word] = stem
             if len(cache) > 500_000:  # bound memory on huge vocabularies
                 cache.clear()
@@ -97,7 +101,8 @@ class Tokenizer:
 
     def stems(self, words: Sequence[str]) -> list[str]:
         """The stems of ``words`` (the words themselves without a stemmer)."""
-        return list(self._stem(list(words))) if self._stem is not None and words else list(words)
+        american = [get_american_spelling(w) for w in words]
+        return list(self._stem(american)) if self._stem is not None and american else american
 
     def query_tokens(self, text: str, document_frequency: Callable[[str], int]) -> list[str]:
         """Tokens of a question, a misspelt word read as the indexed word one edit away.
