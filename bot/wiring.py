@@ -62,14 +62,8 @@ def build_services(
         settings, SentenceTransformerEmbeddings.from_settings(settings, light=answer_only)
     )
     retriever = HybridRetriever(store, data_dir=settings.data_dir)
-    answers = AnswerService(
-        retriever,
-        llm=chat_model,
-        top_k=settings.top_k,
-        fallback=ExtractiveAnswerer.for_store(store),
-        max_question_chars=settings.max_question_chars,
-        llm_rewrites_followups=settings.llm_rewrite_followups,
-        llm_checks_answers=settings.llm_check_answers,
+    answers = AnswerService.from_settings(
+        settings, retriever, llm=chat_model, fallback=ExtractiveAnswerer.for_store(store)
     )
     catalog = Catalog(store, settings.data_dir)
     log.info(

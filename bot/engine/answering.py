@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
 
+    from bot.config import BotSettings
     from bot.engine.models import Retriever
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,30 @@ class AnswerService:
             else None
         )
         self._max_chars = max_question_chars
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: BotSettings,
+        retriever: Retriever,
+        *,
+        llm: BaseChatModel | None,
+        fallback: ExtractiveAnswerer | None = None,
+    ) -> AnswerService:
+        """The service as ``settings`` configure it: the bot, the CLI and the evaluations alike.
+
+        One place reads the answering settings, so what an evaluation measures is what the bot
+        runs.
+        """
+        return cls(
+            retriever,
+            llm=llm,
+            top_k=settings.top_k,
+            fallback=fallback,
+            max_question_chars=settings.max_question_chars,
+            llm_rewrites_followups=settings.llm_rewrite_followups,
+            llm_checks_answers=settings.llm_check_answers,
+        )
 
     @property
     def answerer_name(self) -> str:

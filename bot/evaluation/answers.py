@@ -507,13 +507,7 @@ def run_eval(
     answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
 
     def answer_with(question: str, ret: Retriever) -> Answer:
-        service = AnswerService(
-            ret,
-            llm=llm,
-            top_k=settings.top_k,
-            fallback=extractive,
-            llm_checks_answers=settings.llm_check_answers,
-        )
+        service = AnswerService.from_settings(settings, ret, llm=llm, fallback=extractive)
         return service.answer(question)
 
     questions = [q for q in load_questions(dataset) if slice_of(q.id) == "report"][:limit]

@@ -728,13 +728,8 @@ def run_news_eval(
     llm = make_chat_model(settings)
     store, root = scratch_store(settings, dataset.name, [str(dataset.corpus)])
     retriever = HybridRetriever(store, data_dir=root)
-    service = AnswerService(
-        retriever,
-        llm=llm,
-        top_k=settings.top_k,
-        fallback=ExtractiveAnswerer.for_store(store),
-        llm_rewrites_followups=settings.llm_rewrite_followups,
-        llm_checks_answers=settings.llm_check_answers,
+    service = AnswerService.from_settings(
+        settings, retriever, llm=llm, fallback=ExtractiveAnswerer.for_store(store)
     )
     answerer = model_name(llm) if llm is not None else ExtractiveAnswerer.name
     outcomes = run_questions(

@@ -288,3 +288,12 @@ def test_a_follow_up_is_not_answered_with_the_last_quote_again(store):
     assert svc.answer("who designed it?", history=history).abstained
     reopened = svc.answer("and when did it reopen?", history=history)
     assert reopened.extra["short_answer"] == "October"
+
+
+def test_the_service_reads_its_answering_settings_in_one_place(store):
+    settings = BotSettings(_env_file=None, top_k=1, max_question_chars=40)
+    svc = AnswerService.from_settings(settings, DenseRetriever(store), llm=None)
+    with pytest.raises(QuestionRejected):
+        svc.answer("How much did the harbour bridge repair cost in the end, in euros?")
+    answer = svc.answer("How much did the bridge repair cost?")
+    assert len(answer.sources) == 1  # top_k
