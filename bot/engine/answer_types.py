@@ -234,8 +234,9 @@ _NAMED_CLASSES = {
 def class_noun(question: str) -> str | None:
     """The noun that names the kind of name asked for ("city" in "what Swiss city ...?").
 
-    A sentence that answers names the city instead of saying "city", so the reader counts the
-    noun as present in a sentence that holds a name of the kind asked.
+    A sentence that answers names the city instead of saying "city" (the reader counts the noun
+    half-present in a sentence holding a name of the kind asked), or says it as part of the name
+    ("Marronnier Park" for "which park"), which is then no echo of the question.
     """
     match = _CLASS_NOUN.search(_main_question(question))
     return match.group(1) if match else None
