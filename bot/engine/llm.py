@@ -128,14 +128,19 @@ def make_chat_model(settings: BotSettings) -> BaseChatModel | None:
 def capped(llm: BaseChatModel, max_tokens: int, **options: Any) -> BaseChatModel:
     """``llm`` bound to reply in at most ``max_tokens`` tokens, with any other call ``options``.
 
-    langchain-openai sends the cap as ``max_completion_tokens``, which llama.cpp's server ignores:
-    it reads ``max_tokens`` from the body, which ``make_chat_model`` fills with the settings' cap
-    through ``extra_body``. Binding only ``max_tokens`` would leave that body value in force, so
-    the body's cap is replaced as well wherever the model has one.
+    A call's own cap never exceeds the model's (``FOOTNOTE_LLM_MAX_TOKENS``). langchain-openai
+    sends the cap as ``max_completion_tokens``, which llama.cpp's server ignores: it reads
+    ``max_tokens`` from the body, which ``make_chat_model`` fills with the settings' cap through
+    ``extra_body``. Binding only ``max_tokens`` would leave that body value in force, so the
+    body's cap is replaced as well wherever the model has one.
     """
     extra = getattr(llm, "extra_body", None)
-    if isinstance(extra, dict) and "max_tokens" in extra:
-        options["extra_body"] = extra | {"max_tokens": max_tokens}
+    body = extra if isinstance(extra, dict) else {}
+    for ceiling in (getattr(llm, "max_tokens", None), body.get("max_tokens")):
+        if isinstance(ceiling, int) and ceiling > 0:
+            max_tokens = min(max_tokens, ceiling)
+    if "max_tokens" in body:
+        options["extra_body"] = body | {"max_tokens": max_tokens}
     try:
         return llm.bind(max_tokens=max_tokens, **options)  # type: ignore[return-value]
     except (AttributeError, NotImplementedError, TypeError):  # pragma: no cover - exotic models

@@ -245,6 +245,16 @@ def test_every_call_to_the_server_carries_its_own_cap_in_the_body(scripted_serve
     }
 
 
+def test_a_calls_own_cap_never_exceeds_the_configured_one(scripted_server):
+    settings = BotSettings(_env_file=None, llm_base_url=scripted_server, llm_max_tokens=32)
+    AnswerService(FixedRetriever(), llm=make_chat_model(settings)).answer(
+        "How much did the bridge repair cost?"
+    )
+    answer = ScriptedOpenAI.requests[0]
+    assert answer["max_tokens"] == 32 < DEFAULT_MAX_ANSWER_TOKENS
+    assert answer.get("max_completion_tokens", 32) == 32
+
+
 @pytest.mark.parametrize(
     ("first_token", "stands"),
     [
