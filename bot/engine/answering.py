@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_TOP_K = 6
+# A part of a two-part question the model refused, or whose answer its check denied, is read by
+# the reader instead (``AnswerService._read_part``).
+_PART_FALLBACK = frozenset({"model-refused", "unconfirmed"})
 
 
 _QUOTED = re.compile(r"“([^”]{12,})”")
@@ -350,18 +353,32 @@ class AnswerService:
         """One part of a question read by the model (checked) or the reader.
 
         ``avoid`` holds the sentences earlier parts quoted: a second part asks something else
-        ("... did he keep it?"), so the reader prefers a sentence not shown yet.
+        ("... did he keep it?"), so the reader prefers a sentence not shown yet. A part is a
+        question cut from its context ("by how much?", "which is cheaper?"): where the model
+        refuses it, or its check denies the answer, the reader's answer stands when the reader
+        finds support for one, so the model path answers no fewer parts than the reader alone.
         """
         if use_llm and self._llm_reader is not None:
-            try:
-                generation = self._llm_reader.read(part, own, streaming=False)
-                while True:
-                    next(generation)
-            except StopIteration as stop:
-                return stop.value
-            except Exception:  # noqa: BLE001 - provider errors vary; the reader takes over
-                log.warning("LLM failed on a question part; reading it extractively", exc_info=True)
+            verdict = self._model_reading(part, own)
+            if verdict is not None:
+                if not (verdict.abstained and verdict.decision in _PART_FALLBACK):
+                    return verdict
+                reading = self._extractive.compose(part, own, avoid=avoid)
+                return verdict if reading.abstained else reading
         return self._extractive.compose(part, own, avoid=avoid)
+
+    def _model_reading(self, part: str, own: Sequence[Hit]) -> LLMVerdict | None:
+        """The model's checked reading of ``part``; ``None`` when the model failed."""
+        assert self._llm_reader is not None
+        try:
+            generation = self._llm_reader.read(part, own, streaming=False)
+            while True:
+                next(generation)
+        except StopIteration as stop:
+            return stop.value
+        except Exception:  # noqa: BLE001 - provider errors vary; the reader takes over
+            log.warning("LLM failed on a question part; reading it extractively", exc_info=True)
+        return None
 
     def _answer_parts(
         self,

@@ -507,3 +507,31 @@ def test_the_share_of_yes_is_read_from_the_first_tokens_candidates():
     assert yes_share(first(("The", -0.1), ("It", -2.0))) is None
     assert yes_share(first(("Yes", -0.693), (" no", -0.693))) == pytest.approx(0.5)
     assert yes_share(first(("No", -0.1), ("yes", -2.4))) == pytest.approx(0.0911, abs=1e-3)
+
+
+def test_a_part_the_model_refuses_is_read_by_the_reader_when_it_finds_an_answer(
+    real_embeddings,
+):
+    # The model answers the first part and refuses the second, cut from its context; the
+    # reader states the second part's answer, so the reply carries both.
+    llm = fake("40 million euros [1]", NOT_FOUND_SENTINEL)
+    answer = service(llm, embeddings=real_embeddings).answer(
+        "how much did the harbour bridge repair cost, and when did the bridge reopen?"
+    )
+    assert len(answer.extra["parts"]) == 2 and not answer.abstained
+    assert "40 million euros" in answer.text and "17 October 2026" in answer.text
+    assert "don't say" not in answer.text
+
+
+def test_a_part_neither_the_model_nor_the_reader_answers_is_named_as_unanswered(
+    real_embeddings,
+):
+    llm = fake("40 million euros [1]", NOT_FOUND_SENTINEL)
+    answer = service(llm, embeddings=real_embeddings).answer(
+        "how much did the harbour bridge repair cost, and how many cable anchorages were corroded?"
+    )
+    assert "40 million euros" in answer.text
+    assert (
+        answer.text.splitlines()[-1]
+        == "The articles I have don't say: how many cable anchorages were corroded?"
+    )
