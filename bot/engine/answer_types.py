@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.engine.text import STOPWORDS, stem, without_possessive, words
 from bot.engine.wordlists import DATE_WORDS, DEMONYMS, MONEY_WORDS, NUMBER_WORDS
@@ -231,6 +232,7 @@ _NAMED_CLASSES = {
 }
 
 
+@lru_cache(maxsize=1024)  # asked once per sentence read (``find_spans``), for one question
 def class_noun(question: str) -> str | None:
     """The noun that names the kind of name asked for ("city" in "what Swiss city ...?").
 
