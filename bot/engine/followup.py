@@ -24,13 +24,16 @@ MAX_CONTEXT_WORDS = 8
 REWRITE_MAX_TOKENS = 64
 
 
+# Words that carry no content of a question's own: stopwords and question words.
+_FUNCTION_WORDS = STOPWORDS | QUESTION_WORDS
+
+
 def _content_words(text: str) -> list[str]:
     """Words that carry content: no stopwords, no question words (nor "who's", "what’s")."""
-    drop = STOPWORDS | QUESTION_WORDS
     return [
         w
         for w in words(text)
-        if w.lower() not in drop and without_possessive(w.lower()) not in drop
+        if w.lower() not in _FUNCTION_WORDS and without_possessive(w.lower()) not in _FUNCTION_WORDS
     ]
 
 
@@ -49,11 +52,10 @@ def _refers_back(question: str) -> bool:
     that?", "raised to that level").
     """
     lowered = [w.lower() for w in words(question)]
-    drop = STOPWORDS | QUESTION_WORDS
     for i, word in enumerate(lowered):
         if word not in ANAPHORA:
             continue
-        if word != "that" or i == 0 or lowered[i - 1] in drop:
+        if word != "that" or i == 0 or lowered[i - 1] in _FUNCTION_WORDS:
             return True
     return False
 
