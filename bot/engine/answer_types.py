@@ -198,9 +198,16 @@ _ASKS_EXPANSION = re.compile(
     r"\b(?:full (?:name|form)|long form) (?:of|for) (?:the )?([A-Za-z][A-Za-z&.]{1,9})\b",
     re.I,
 )
+_ASKS_QUOTE = re.compile(
+    r"\bwhat (?:did|does|do|has|have|had|will|would)\b[^?]{0,80}?"
+    r"\b(?:say|said|says|tell|told|tells|tweet|tweeted|reply|replied|respond|responded)\b",
+    re.I,
+)
 _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # An abbreviation's long form: "what does CWD stand for?", "what is RNLI short for".
     ("expansion", _ASKS_EXPANSION),
+    # What someone said: "what did the mayor tell reporters", "what does the sign say".
+    ("quote", _ASKS_QUOTE),
     # Several things at once: "which 5 companies", "who's on the panel", "what guns did they find".
     ("list", re.compile(r"\b(?:what|which|name(?: the)?) (?:\d+|three|four|five|six|seven|eight|nine|ten|all(?: the)?) \w+|\bwho(?:'s|’s| is| are| was| were)? (?:on|in) the (?:\w+ ){0,3}(?:panel|team|cast|line-?up|board|shortlist|list|squad|committee)\b|\b(?:what|which) (?:\w+ )?(?!(?:years|days|weeks|months|hours|minutes|times|dates|decades)\b)\w+[^s\W]s (?:did|do|does|are|were|have|has|will|would|can)\b", re.I)),
     ("age", re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.I)),
@@ -656,6 +663,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         found = names
     elif kind == "expansion":
         found = _expansions(sentence, question)
+    elif kind == "quote":
+        return _quotations(sentence, question)
     else:
         return []
     return [p for p in found if _outside(q_words, p.text)]
@@ -894,6 +903,11 @@ def _enumerations(sentence: str) -> list[Phrase]:
 
 _OPENS_ALIAS = re.compile(r"\((?:or|aka|a\.k\.a\.|short for)?\s*$", re.I)  # "... (or QED)"
 _CLOSES_ALIAS = re.compile(r"\s*\)")
+# "... pneumonitis, or HP." and "... disease, known as CWD,": the alias set off by commas.
+_OPENS_COMMA_ALIAS = re.compile(
+    r",\s*(?:or|aka|a\.k\.a\.|(?:also |commonly |better )?known as|called)\s+$", re.I
+)
+_CLOSES_COMMA_ALIAS = re.compile(r"\s*(?:[.,;:!?)]|$)")
 _WORD_RUN = re.compile(r"\S+")
 
 
@@ -952,8 +966,8 @@ def _long_form(short: str, text: str) -> int | None:
 def _expansions(sentence: str, question: str) -> list[Phrase]:
     """Long forms of the abbreviation a question asks about, written beside it.
 
-    "chronic wasting disease (CWD)", "quantum electrodynamics (or QED)" and "CWD
-    (chronic wasting disease)": at most ``len + 5`` (and ``2 * len``) words that spell it.
+    "chronic wasting disease (CWD)", "quantum electrodynamics (or QED)", "hypersensitivity
+    pneumonitis, or HP," and "CWD (chronic wasting disease)": at most ``len + 5`` (and ``2 * len``) words that spell it.
     """
     short = _abbreviation(question)
     if short is None:
@@ -963,6 +977,9 @@ def _expansions(sentence: str, question: str) -> list[Phrase]:
     for m in re.finditer(rf"\b{re.escape(short)}\b", sentence, re.I):
         opener = _OPENS_ALIAS.search(sentence[: m.start()])
         closer = _CLOSES_ALIAS.match(sentence, m.end())
+        if opener is None or closer is None:  # "long form, or HP."
+            opener = _OPENS_COMMA_ALIAS.search(sentence[: m.start()])
+            closer = _CLOSES_COMMA_ALIAS.match(sentence, m.end())
         if opener is not None and closer is not None:  # "long form (HP)"
             window = list(_WORD_RUN.finditer(sentence[: opener.start()]))[-most:]
             if window:
@@ -978,3 +995,37 @@ def _expansions(sentence: str, question: str) -> list[Phrase]:
             if len(text.split()) <= most and _long_form(short, text) == 0:
                 found.append(Phrase(begin, begin + len(text), text))
     return [p for p in found if p.text.lower() != short and len(p.text) > len(short)]
+
+
+# A quotation: double quotes, or single ones whose closing mark is no apostrophe ("can’t").
+_QUOTATION = re.compile(
+    r"“([^”]{3,400})”|\"([^\"]{3,400})\"|(?<!\w)[‘']((?:[^‘’']|[’'](?=\w)){3,400})[’'](?!\w)"
+)
+# Reported speech: "said (that) ...", "told them to ...".
+_REPORTED = re.compile(
+    r"\b(?:said|says|told|tells)\b[^.;:“\"]{0,40}?\b(?:that|to)\s+([^.;“\"]{8,250})", re.I
+)
+
+
+def _quotations(sentence: str, question: str) -> list[Phrase]:
+    """What is said in ``sentence`` (quoted, or reported after "said that"), beyond the question.
+
+    The sentence a question about what was said paraphrases ("when they said farmers couldn't
+    handle it") quotes the words it echoes; the answer is the saying that brings new words ("I
+    said, 'Tell them to buy larger tractors'"): at least two content words the question lacks,
+    or one that is half of the saying's.
+    """
+    asked = {stem(w) for w in words(question)}
+    found: list[Phrase] = []
+    for pattern in (_QUOTATION, _REPORTED):
+        for m in pattern.finditer(sentence):
+            group = next(g for g in range(1, (m.lastindex or 0) + 1) if m.group(g) is not None)
+            text = m.group(group).strip(" ,")
+            content = [stem(w) for w in words(text) if w.lower() not in STOPWORDS]
+            new = [w for w in content if w not in asked]
+            if len(new) >= 2 or (new and 2 * len(new) >= len(content)):
+                start = m.start(group) + m.group(group).find(text)
+                found.append(Phrase(start, start + len(text), text))
+        if found:
+            break
+    return found

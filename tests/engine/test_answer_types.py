@@ -225,7 +225,7 @@ def test_a_score_during_the_game_is_not_its_result():
         ("Which AEI China scholar is quoted on the deal?", "person"),
         ("which two politicians stood up for her?", "person"),
         ("what Texas town was hit hardest?", "place"),
-        ("what did the man say about it?", None),
+        ("what did the man say about it?", "quote"),  # what he said, not who
         ("what kind of man is he?", None),
     ],
 )
@@ -370,6 +370,16 @@ def test_a_list_question_that_names_a_count_wants_that_many_items():
             "full name of the MOTIE",
             "South Korea's Ministry of Trade, Industry and Energy (MOTIE) said so.",
             "Ministry of Trade, Industry and Energy",
+        ),
+        (
+            "what does PSP stand for in the mould story",
+            "Tests confirmed progressive sooty pox, or PSP, in two barns.",
+            "progressive sooty pox",
+        ),
+        (
+            "what does PSP stand for?",
+            "Tests were run at the barn, or PSP.",  # no initials spell it
+            None,
         ),
         ("what does CWD stand for?", "CWD has reached the island's deer herds.", None),
     ],
@@ -553,3 +563,37 @@ def test_the_phrase_in_the_focus_words_clause_wins():
 def test_such_as_and_as_well_as_give_no_reason(sentence, reason):
     found = find_spans("reason", sentence, "why did it close?")
     assert [p.text for p in found][:1] == ([reason] if reason else [])
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("what did the mayor tell the ferry crews to do?", "quote"),
+        ("what did the harbour master say about the budget?", "quote"),  # not an amount
+        ("what does the sign on the pier say", "quote"),
+        ("what did the council announce?", None),
+        ("who said the pier would close?", "person"),
+    ],
+)
+def test_what_someone_said_is_asked_for(question, kind):
+    assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "saying"),
+    [
+        # The quote the question echoes is its setting, not its answer.
+        ("They said, ‘The ferries can’t run in a gale.’", None),
+        ("I said, ‘Tell them to buy bigger boats.’", "Tell them to buy bigger boats."),
+        ("“We will sail at dawn,” the skipper said.", "We will sail at dawn"),
+        (
+            "The mayor said that the crossing would reopen in spring.",
+            "the crossing would reopen in spring",
+        ),
+        ("The mayor spoke at length on Tuesday.", None),
+    ],
+)
+def test_a_saying_that_brings_new_words_answers_what_was_said(sentence, saying):
+    question = "what did the mayor tell crews to say when they said ferries can't run in a gale?"
+    phrase = best_span("quote", sentence, question)
+    assert (phrase.text if phrase else None) == saying

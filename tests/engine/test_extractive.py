@@ -428,3 +428,24 @@ def test_a_list_question_is_answered_by_the_sentence_holding_the_list(
     answerer = ExtractiveAnswerer(handoff_ratio=0.2, name_ratio=0.05)
     chosen = answerer.select([echo, listed], support=0.9, listed=answerer.list_ratio(question))
     assert chosen[0] is (listed if leads == "listed" else echo)
+
+
+def test_what_someone_said_is_answered_by_the_saying_not_the_one_the_question_echoes(
+    real_embeddings,
+):
+    from vectorstore.base import Hit, Passage
+
+    text = (
+        "The mayor told the story at a council meeting on Tuesday. "
+        "Crews had warned him about the winter timetable. "
+        "They said, ‘The ferries can’t run in a gale.’ "
+        "I said, ‘Tell them to buy bigger boats.’ "
+        "The council has not yet ordered any boats."
+    )
+    hits = [Hit(Passage(id="a:0", article_id="a", index=0, text=text, title="Ferry timetable"), 1)]
+    result = ExtractiveAnswerer(real_embeddings).compose(
+        "what did the mayor tell the crews to say when they said ferries can't run in a gale?", hits
+    )
+    assert not result.abstained
+    assert result.short_answer == "Tell them to buy bigger boats."
+    assert result.citations[0].quote == "I said, ‘Tell them to buy bigger boats.’"

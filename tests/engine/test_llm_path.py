@@ -290,10 +290,15 @@ def test_a_short_phrase_matches_whole_words_only():
 
 def test_a_reply_that_only_repeats_the_question_is_not_an_answer():
     # "CWD" is the question's own word: it does not say what CWD stands for.
-    text = "Rangers found chronic wasting disease, or CWD, on the island. CWD spreads in herds."
+    text = "Rangers found CWD in deer on the island. CWD spreads in herds."
     answer = service(fake("CWD [1]"), texts=(text,)).answer("what does CWD stand for?")
     assert answer.abstained
     assert answer.extra["decision"] == "echo"
+    # Where a passage spells it out, the reader's long form answers in the echo's place.
+    text = "Rangers found chronic wasting disease, or CWD, on the island. CWD spreads in herds."
+    answer = service(fake("CWD [1]"), texts=(text,)).answer("what does CWD stand for?")
+    assert answer.text.startswith("chronic wasting disease — ")
+    assert answer.extra["decision"] == "reader"
 
 
 def test_a_question_offering_alternatives_is_answered_by_one_of_them():
