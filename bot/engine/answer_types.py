@@ -253,6 +253,8 @@ def class_noun(question: str) -> str | None:
 
 def expected_type(question: str) -> str | None:
     """The kind of phrase that answers ``question`` (``None``: a "what"/"which" thing or yes/no)."""
+    if asked_identity(question) is not None:
+        return "identity"
     # The question word that comes first decides: "how many people signed up when it launched"
     # asks for a count, not a date.
     found: list[tuple[int, int, str]] = []
@@ -272,6 +274,37 @@ def expected_type(question: str) -> str | None:
     if kind == "quantity" and _asks_money(question):
         return "money"
     return kind
+
+
+# "who is Fiona Hill?", "who was marcelo claure": the question names someone and asks what
+# they are, not for a name (a role or a description: "a former White House adviser").
+_ASKS_IDENTITY = re.compile(
+    r"^\W*(?:(?:so|and|ok|okay|wait)\W+)?who(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+"
+    r"(?!(?:the|a|an|this|that|these|those|his|her|their|its|your|my|our|it|he|she|they|we|you|"
+    r"i)\b)([A-Za-z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,3})\W*$",
+    re.I,
+)
+
+
+def asked_identity(question: str) -> str | None:
+    """The name in a who-is question that asks what someone is ("who is Fiona Hill?"), or None.
+
+    The name must read as one: capitalised where the question uses capitals ("who was
+    Lavoisier?"), else at least two words, none of them a function word or a verb form ("who is
+    marcelo claure", not "who was arrested" or "who is in charge").
+    """
+    match = _ASKS_IDENTITY.match(question)
+    if match is None:
+        return None
+    name = match.group(1)
+    tokens = name.split()
+    if any(t.lower() in STOPWORDS or re.search(r"['’]s?$|['’]s\b", t) for t in tokens):
+        return None  # "who is Apple's chief?" asks for a name
+    if question != question.lower():
+        return name if all(t[0].isupper() for t in tokens) else None
+    if len(tokens) < 2 or any(re.search(r"(?:ed|ing)$", t) for t in tokens):
+        return None
+    return name
 
 
 _WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
@@ -665,6 +698,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         found = _expansions(sentence, question)
     elif kind == "quote":
         return _quotations(sentence, question)
+    elif kind == "identity":
+        return _descriptions(sentence, question)
     else:
         return []
     return [p for p in found if _outside(q_words, p.text)]
@@ -1029,3 +1064,41 @@ def _quotations(sentence: str, question: str) -> list[Phrase]:
         if found:
             break
     return found
+
+
+# What a sentence says someone is, after their name: "Hill, a former White House adviser, ...",
+# "Claure is the chief executive of SoftBank", "Sondland (a hotelier) ...".
+_APPOSITIVE = re.compile(
+    r"\s*,\s*((?:a|an|the|who|whose|one of|now|formerly|former|currently|then)\b"
+    r"[^,;()“”\"]{3,140}?)\s*(?=[,;)—–]|\.?$)",
+    re.I,
+)
+_PREDICATE = re.compile(
+    r"(?:\s*,\s*who)?\s+(?:is|was|has been|had been|became|remains)\s+"
+    r"((?:(?:a|an|the|now|also|still|currently)\s+)?[^,;()“”\"]{3,140}?)\s*(?=[,;)—–]|\.?$)",
+    re.I,
+)
+_IN_BRACKETS = re.compile(r"\s*\(([^()]{3,80})\)")
+
+
+def _descriptions(sentence: str, question: str) -> list[Phrase]:
+    """What ``sentence`` says the person a who-is question names is, beside their name."""
+    name = asked_identity(question)
+    if name is None:
+        return []
+    tokens = [re.escape(t) for t in name.split()]
+    # The full name, or the surname alone once the story has introduced them.
+    full = r"\s+".join(tokens)
+    mention = re.compile(rf"\b(?:{full}|{tokens[-1]})\b", re.I)
+    found: list[Phrase] = []
+    for m in mention.finditer(sentence):
+        if not sentence[m.start()].isupper() or sentence[m.end() :].startswith(("'s", "’s")):
+            continue
+        for pattern in (_APPOSITIVE, _PREDICATE, _IN_BRACKETS):
+            said = pattern.match(sentence, m.end())
+            if said is not None:
+                text = said.group(1).strip()
+                found.append(Phrase(said.start(1), said.start(1) + len(text), text))
+                break
+    q_words = {w.lower() for w in words(question)}
+    return [p for p in found if _outside(q_words, p.text)]

@@ -597,3 +597,40 @@ def test_a_saying_that_brings_new_words_answers_what_was_said(sentence, saying):
     question = "what did the mayor tell crews to say when they said ferries can't run in a gale?"
     phrase = best_span("quote", sentence, question)
     assert (phrase.text if phrase else None) == saying
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("who is Ina Berg?", "identity"),  # what she is, not a name
+        ("so who is ina berg", "identity"),
+        ("Who was Lavoisier?", "identity"),
+        ("who is the new harbour master?", "person"),
+        ("Who is the island's harbour master?", "person"),
+        ("Who is Skerryline's chief?", "person"),
+        ("who was arrested?", "person"),
+        ("who is in charge", "person"),
+        ("Who is responsible for the delay?", "person"),
+    ],
+)
+def test_who_is_a_named_person_asks_what_they_are(question, kind):
+    assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "description"),
+    [
+        ("Ina Berg, a former ferry captain, chairs the board.", "a former ferry captain"),
+        ("Berg is the harbour master of Skerry Bay.", "the harbour master of Skerry Bay"),
+        (
+            "Ina Berg, who ran the night crossing for years, retired.",
+            "who ran the night crossing for years",
+        ),
+        ("The report by Ina Berg (a marine engineer) was read out.", "a marine engineer"),
+        ("Berg said the timetable would change.", None),
+        ("Berg’s report was read out.", None),
+    ],
+)
+def test_who_is_someone_is_answered_by_what_the_sentence_says_they_are(sentence, description):
+    phrase = best_span("identity", sentence, "who is Ina Berg?")
+    assert (phrase.text if phrase else None) == description

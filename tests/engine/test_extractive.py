@@ -419,9 +419,7 @@ def test_a_question_asking_what_something_is_called_is_answered_by_the_name(
         ("which ferries did the council buy?", 0.15, "listed"),
     ],
 )
-def test_a_list_question_is_answered_by_the_sentence_holding_the_list(
-    question, probability, leads
-):
+def test_a_list_question_is_answered_by_the_sentence_holding_the_list(question, probability, leads):
     # The sentence repeating the question's words scores far above the list, which holds names.
     echo = _candidate(0, "The council bought ferries for the island routes.", 0.5, typed=False)
     listed = _candidate(1, "It chose the Osprey, the Tern and the Gannet.", probability, typed=True)
@@ -449,3 +447,18 @@ def test_what_someone_said_is_answered_by_the_saying_not_the_one_the_question_ec
     assert not result.abstained
     assert result.short_answer == "Tell them to buy bigger boats."
     assert result.citations[0].quote == "I said, ‘Tell them to buy bigger boats.’"
+
+
+def test_who_is_someone_is_answered_with_what_they_are_not_another_name(real_embeddings):
+    from vectorstore.base import Hit, Passage
+
+    text = (
+        "The new timetable was presented on Monday by Ina Berg and the mayor, Tom Reid. "
+        "Ina Berg, a former ferry captain, has chaired the harbour board since 2019. "
+        "Reid said the changes would start in spring."
+    )
+    hits = [Hit(Passage(id="a:0", article_id="a", index=0, text=text, title="Ferry timetable"), 1)]
+    result = ExtractiveAnswerer(real_embeddings).compose("who is ina berg?", hits)
+    assert not result.abstained
+    assert result.short_answer == "a former ferry captain"
+    assert result.text.startswith("a former ferry captain — “Ina Berg, a former ferry captain")
