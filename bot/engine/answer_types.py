@@ -1036,14 +1036,16 @@ def _expansions(sentence: str, question: str) -> list[Phrase]:
 _QUOTATION = re.compile(
     r"“([^”]{3,400})”|\"([^\"]{3,400})\"|(?<!\w)[‘']((?:[^‘’']|[’'](?=\w)){3,400})[’'](?!\w)"
 )
-# Reported speech: "said (that) ...", "told them to ...".
+# Reported speech: "said (that) ...", "told them to ...", "said early tests had cut ...".
 _REPORTED = re.compile(
-    r"\b(?:said|says|told|tells)\b[^.;:“\"]{0,40}?\b(?:that|to)\s+([^.;“\"]{8,250})", re.I
+    r"\b(?:said|says|told|tells|added|warned|argued|claimed|insisted|explained)\b,?\s+"
+    r"(?:(?:[\w'’-]+\s+){0,3}?(?:that|to)\s+)?([^.;“\"]{8,250})",
+    re.I,
 )
 
 
 def _quotations(sentence: str, question: str) -> list[Phrase]:
-    """What is said in ``sentence`` (quoted, or reported after "said that"), beyond the question.
+    """What is said in ``sentence`` (quoted, or reported after "said"), beyond the question.
 
     The sentence a question about what was said paraphrases ("when they said farmers couldn't
     handle it") quotes the words it echoes; the answer is the saying that brings new words ("I
@@ -1058,7 +1060,9 @@ def _quotations(sentence: str, question: str) -> list[Phrase]:
             text = m.group(group).strip(" ,")
             content = [stem(w) for w in words(text) if w.lower() not in STOPWORDS]
             new = [w for w in content if w not in asked]
-            if len(new) >= 2 or (new and 2 * len(new) >= len(content)):
+            # A short quote may be one new word ("'Unacceptable,' she said"); reported speech
+            # needs two ("said on Tuesday" says nothing).
+            if len(new) >= 2 or (pattern is _QUOTATION and new and 2 * len(new) >= len(content)):
                 start = m.start(group) + m.group(group).find(text)
                 found.append(Phrase(start, start + len(text), text))
         if found:

@@ -591,6 +591,12 @@ def test_what_someone_said_is_asked_for(question, kind):
             "the crossing would reopen in spring",
         ),
         ("The mayor spoke at length on Tuesday.", None),
+        ("The mayor said on Tuesday.", None),  # no saying
+        (
+            "The mayor said early trials had cut delays by half.",
+            "early trials had cut delays by half",
+        ),
+        ("She told them to buy bigger boats.", "buy bigger boats"),
     ],
 )
 def test_a_saying_that_brings_new_words_answers_what_was_said(sentence, saying):

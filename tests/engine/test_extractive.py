@@ -64,6 +64,22 @@ def test_other_answerable_questions(sample_services, question, expected):
 
 
 @pytest.mark.parametrize(
+    ("question", "short"),
+    [
+        # Reported speech without "that" is what was said.
+        ("what did Asante say about the tests?", "early tests at two Portuguese ports had cut"),
+        ("what did Lindqvist say?", "the idea came from students and shift workers"),
+        ("who is Mirela Novak?", "who has sailed the route for 14 years"),
+    ],
+)
+def test_what_someone_said_and_who_someone_is_lead_the_answer(sample_services, question, short):
+    answer = sample_services.answer(question)
+    assert not answer.abstained, answer.text
+    assert answer.extra["short_answer"].startswith(short)
+    assert answer.text.startswith(short)
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "Who won the 1998 football World Cup final?",
