@@ -286,6 +286,7 @@ _ASKS_IDENTITY = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)  # asked once per sentence read (``find_spans``), for one question
 def asked_identity(question: str) -> str | None:
     """The name in a who-is question that asks what someone is ("who is Fiona Hill?"), or None.
 
@@ -1002,7 +1003,8 @@ def _expansions(sentence: str, question: str) -> list[Phrase]:
     """Long forms of the abbreviation a question asks about, written beside it.
 
     "chronic wasting disease (CWD)", "quantum electrodynamics (or QED)", "hypersensitivity
-    pneumonitis, or HP," and "CWD (chronic wasting disease)": at most ``len + 5`` (and ``2 * len``) words that spell it.
+    pneumonitis, or HP," and "CWD (chronic wasting disease)": at most ``len + 5`` (and
+    ``2 * len``) words that spell it.
     """
     short = _abbreviation(question)
     if short is None:
@@ -1050,7 +1052,7 @@ def _quotations(sentence: str, question: str) -> list[Phrase]:
     The sentence a question about what was said paraphrases ("when they said farmers couldn't
     handle it") quotes the words it echoes; the answer is the saying that brings new words ("I
     said, 'Tell them to buy larger tractors'"): at least two content words the question lacks,
-    or one that is half of the saying's.
+    or, in a quote, one that is half of its content words.
     """
     asked = {stem(w) for w in words(question)}
     found: list[Phrase] = []
@@ -1085,17 +1087,21 @@ _PREDICATE = re.compile(
 _IN_BRACKETS = re.compile(r"\s*\(([^()]{3,80})\)")
 
 
+@lru_cache(maxsize=256)
+def _mention(name: str) -> re.Pattern[str]:
+    """``name`` in a sentence: in full, or the surname alone once the story has introduced them."""
+    tokens = [re.escape(t) for t in name.split()]
+    full = r"\s+".join(tokens)
+    return re.compile(rf"\b(?:{full}|{tokens[-1]})\b", re.I)
+
+
 def _descriptions(sentence: str, question: str) -> list[Phrase]:
     """What ``sentence`` says the person a who-is question names is, beside their name."""
     name = asked_identity(question)
     if name is None:
         return []
-    tokens = [re.escape(t) for t in name.split()]
-    # The full name, or the surname alone once the story has introduced them.
-    full = r"\s+".join(tokens)
-    mention = re.compile(rf"\b(?:{full}|{tokens[-1]})\b", re.I)
     found: list[Phrase] = []
-    for m in mention.finditer(sentence):
+    for m in _mention(name).finditer(sentence):
         if not sentence[m.start()].isupper() or sentence[m.end() :].startswith(("'s", "’s")):
             continue
         for pattern in (_APPOSITIVE, _PREDICATE, _IN_BRACKETS):
