@@ -73,6 +73,15 @@ def _last_short_answer(history: Sequence[Turn]) -> str:
     return ""
 
 
+# "who is he?" after an answer that named someone asks what that person is.
+_WHO_IS_PRONOUN = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|wait)\W+)?who(?P<verb>'s|’s|\s+is|\s+was|\s+are|\s+were)\s+"
+    r"(?:he|she|they|him|her)\W*$",
+    re.I,
+)
+_NAME = re.compile(r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}")
+
+
 def rewrite_heuristic(question: str, history: Sequence[Turn]) -> str:
     """Append the earlier questions' key words to a follow-up that needs them.
 
@@ -84,6 +93,13 @@ def rewrite_heuristic(question: str, history: Sequence[Turn]) -> str:
     earlier = [t.content for t in history if t.role == "user" and t.content.strip()]
     if not earlier or not needs_context(question):
         return question
+    who = _WHO_IS_PRONOUN.match(question)
+    named = _last_short_answer(history).strip()
+    if who is not None and _NAME.fullmatch(named):
+        # The pronoun is the person the last reply named: ask who they are by name ("Who is
+        # Mirela Novak?"), which the reader answers with what a sentence says they are.
+        verb = who.group("verb").replace("’s", " is").replace("'s", " is").strip()
+        question = f"Who {verb} {named}?"
     have = {stem(w.lower()) for w in words(question)}
     picked: list[str] = []
     # "has he directed a film before?" after "Noah Hawley — “...”": the answer is who "he" is.

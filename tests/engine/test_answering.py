@@ -258,6 +258,22 @@ def test_heuristic_rewrite_resolves_a_pronoun_to_the_last_short_answer():
     assert no_reply == "Has she sailed it before? (going captain new ferry)"
 
 
+def test_who_is_she_after_a_name_asks_what_that_person_is():
+    from bot.engine.answer_types import expected_type
+    from bot.engine.followup import split_context
+
+    history = [
+        Turn("user", "who is going to captain the new ferry?"),
+        Turn("assistant", "Ina Berg — “Skerryline named Ina Berg as captain of the Aurora.” [1]"),
+    ]
+    rewritten = rewrite_heuristic("and who's she?", history)
+    assert rewritten.startswith("Who is Ina Berg? (")
+    assert expected_type(split_context(rewritten)[0]) == "identity"
+    # Without a name to point at, the pronoun stays and the context is appended as before.
+    unnamed = [history[0], Turn("assistant", "“Skerryline named a captain.” [1]")]
+    assert rewrite_heuristic("who is she?", unnamed).startswith("Who is she? (")
+
+
 def test_a_rewrite_without_a_question_mark_still_separates_question_and_context():
     from bot.engine.followup import split_context
 

@@ -478,3 +478,11 @@ def test_who_is_someone_is_answered_with_what_they_are_not_another_name(real_emb
     assert not result.abstained
     assert result.short_answer == "a former ferry captain"
     assert result.text.startswith("a former ferry captain — “Ina Berg, a former ferry captain")
+
+
+def test_who_is_she_after_a_named_answer_says_what_she_is(sample_services):
+    first = sample_services.answer("who captains the Aurora?")
+    assert first.text.startswith("Captain Mirela Novak — ")
+    history = [Turn("user", "who captains the Aurora?"), Turn("assistant", first.text)]
+    answer = sample_services.answer("who is she?", history=history)
+    assert answer.extra["short_answer"] == "who has sailed the route for 14 years"
