@@ -1085,6 +1085,44 @@ _PREDICATE = re.compile(
     re.I,
 )
 _IN_BRACKETS = re.compile(r"\s*\(([^()]{3,80})\)")
+# Titles that name a role on their own ("Captain Mirela Novak", "Mayor Ingrid Halvorsen").
+_TITLES = frozenset(
+    {"captain", "mayor", "councillor", "councilor", "dr", "dr.", "senator", "sen.", "president",
+     "judge", "professor", "prof.", "coach", "chief", "minister", "chancellor", "governor", "rep.",
+     "gen.", "general", "sir", "dame", "lord", "lady", "prince", "princess", "king", "queen",
+     "pope", "bishop", "rev.", "father", "sister", "ambassador", "commissioner", "inspector",
+     "sergeant", "officer", "detective", "chairman", "chairwoman", "director"}
+)  # fmt: skip
+_NOT_ROLE = frozenset({"said", "says", "told", "tells", "according", "added", "asked", "wrote"})
+_ROLE_WORD = re.compile(r"[A-Za-z][\w.'’-]*$")
+ROLE_WORDS = 5  # a role before a name is at most this many words
+
+
+def _role_before(sentence: str, start: int) -> Phrase | None:
+    """The role written just before a name: "White House adviser", "former ferry captain".
+
+    Words back to a function word, a reporting verb, a verb form in -ed/-ing or punctuation; the
+    run must hold a lower-case word or end in a title ("On Monday" is no role, "Mayor" is).
+    """
+    run: list[re.Match[str]] = []
+    for m in reversed(list(re.finditer(r"\S+", sentence[:start]))):
+        word = m.group()
+        lowered = word.lower()
+        if len(run) >= ROLE_WORDS or not _ROLE_WORD.match(word):
+            break
+        if lowered in STOPWORDS or lowered in _NOT_ROLE or re.search(r"(?:ed|ing)$", lowered):
+            break
+        run.append(m)
+        if re.search(r"['’]s$", word):  # "Skerryline's chief executive": the owner starts it
+            break
+    if not run:
+        return None
+    run.reverse()
+    text = sentence[run[0].start() : run[-1].end()]
+    tokens = text.split()
+    if not (any(t[:1].islower() for t in tokens) or tokens[-1].lower() in _TITLES):
+        return None
+    return Phrase(run[0].start(), run[-1].end(), text)
 
 
 @lru_cache(maxsize=256)
@@ -1096,7 +1134,11 @@ def _mention(name: str) -> re.Pattern[str]:
 
 
 def _descriptions(sentence: str, question: str) -> list[Phrase]:
-    """What ``sentence`` says the person a who-is question names is, beside their name."""
+    """What ``sentence`` says the person a who-is question names is, beside their name.
+
+    The role before the name ("White House adviser Fiona Hill"), then what follows it (an
+    appositive, "X is ...", a bracket).
+    """
     name = asked_identity(question)
     if name is None:
         return []
@@ -1104,6 +1146,9 @@ def _descriptions(sentence: str, question: str) -> list[Phrase]:
     for m in _mention(name).finditer(sentence):
         if not sentence[m.start()].isupper() or sentence[m.end() :].startswith(("'s", "’s")):
             continue
+        role = _role_before(sentence, m.start())
+        if role is not None:
+            found.append(role)
         for pattern in (_APPOSITIVE, _PREDICATE, _IN_BRACKETS):
             said = pattern.match(sentence, m.end())
             if said is not None:

@@ -633,6 +633,11 @@ def test_who_is_a_named_person_asks_what_they_are(question, kind):
             "who ran the night crossing for years",
         ),
         ("The report by Ina Berg (a marine engineer) was read out.", "a marine engineer"),
+        ("The report by harbour board chair Ina Berg was read out.", "harbour board chair"),
+        ("Captain Ina Berg took the helm.", "Captain"),
+        ("On Monday Ina Berg took the helm.", None),  # a day is no role
+        ("Skerryline appointed Ina Berg in May.", None),  # nor a verb
+        ("Asked about delays, Ina Berg said nothing.", None),
         ("Berg said the timetable would change.", None),
         ("Berg’s report was read out.", None),
     ],

@@ -69,7 +69,8 @@ def test_other_answerable_questions(sample_services, question, expected):
         # Reported speech without "that" is what was said.
         ("what did Asante say about the tests?", "early tests at two Portuguese ports had cut"),
         ("what did Lindqvist say?", "the idea came from students and shift workers"),
-        ("who is Mirela Novak?", "who has sailed the route for 14 years"),
+        ("who is Mirela Novak?", "Captain"),  # her role, before her name
+        ("who is Ingrid Halvorsen?", "Mayor"),
     ],
 )
 def test_what_someone_said_and_who_someone_is_lead_the_answer(sample_services, question, short):
