@@ -38,10 +38,23 @@ def _content_words(text: str) -> list[str]:
 
 
 def needs_context(question: str) -> bool:
-    """True when ``question`` likely refers to earlier turns (pronouns, "and ...", very short)."""
+    """True when ``question`` likely refers to earlier turns (pronouns, "and ...", very short).
+
+    A short question that names someone or something of its own ("who is Ingrid Halvorsen?")
+    is about that, not about the conversation so far.
+    """
     if _CONTINUATION.match(question) or _refers_back(question):
         return True
+    if _names_its_subject(question):
+        return False
     return len(_content_words(question)) <= SHORT_QUESTION_TERMS - 1
+
+
+def _names_its_subject(question: str) -> bool:
+    """True when a word after the first is capitalised: a name ("I" and shouting aside)."""
+    if question.isupper():
+        return False
+    return any(w[:1].isupper() and w != "I" for w in words(question)[1:])
 
 
 def _refers_back(question: str) -> bool:

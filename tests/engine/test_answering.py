@@ -274,6 +274,13 @@ def test_who_is_she_after_a_name_asks_what_that_person_is():
     assert rewrite_heuristic("who is she?", unnamed).startswith("Who is she? (")
 
 
+def test_a_short_question_naming_its_own_subject_is_no_follow_up():
+    assert not needs_context("who is Ingrid Halvorsen?")
+    assert needs_context("who is he?") and needs_context("what was the final score?")
+    assert needs_context("and what about Halvorsen?")  # "and ..." continues
+    assert rewrite_heuristic("who is Ingrid Halvorsen?", HISTORY) == "who is Ingrid Halvorsen?"
+
+
 def test_a_rewrite_without_a_question_mark_still_separates_question_and_context():
     from bot.engine.followup import split_context
 
