@@ -278,10 +278,11 @@ def expected_type(question: str) -> str | None:
 
 # "who is Fiona Hill?", "who was marcelo claure": the question names someone and asks what
 # they are, not for a name (a role or a description: "a former White House adviser").
+# "who is ...", "so who's ...": the opening of a who-is question (shared with follow-ups).
+WHO_IS = r"^\W*(?:(?:so|and|ok|okay|wait)\W+)?who(?P<verb>'s|’s|\s+is|\s+was|\s+are|\s+were)\s+"
 _ASKS_IDENTITY = re.compile(
-    r"^\W*(?:(?:so|and|ok|okay|wait)\W+)?who(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+"
-    r"(?!(?:the|a|an|this|that|these|those|his|her|their|its|your|my|our|it|he|she|they|we|you|"
-    r"i)\b)([A-Za-z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,3})\W*$",
+    WHO_IS + r"(?!(?:the|a|an|this|that|these|those|his|her|their|its|your|my|our|it|he|she|they|we|you|"
+    r"i)\b)(?P<name>[A-Za-z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,3})\W*$",
     re.I,
 )
 
@@ -297,7 +298,7 @@ def asked_identity(question: str) -> str | None:
     match = _ASKS_IDENTITY.match(question)
     if match is None:
         return None
-    name = match.group(1)
+    name = match.group("name")
     tokens = name.split()
     if any(t.lower() in STOPWORDS or re.search(r"['’]s?$|['’]s\b", t) for t in tokens):
         return None  # "who is Apple's chief?" asks for a name

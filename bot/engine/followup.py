@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.engine.answer_types import WHO_IS
 from bot.engine.llm import capped
 from bot.engine.models import Turn
 from bot.engine.prompts import rewrite_messages
@@ -87,11 +88,7 @@ def _last_short_answer(history: Sequence[Turn]) -> str:
 
 
 # "who is he?" after an answer that named someone asks what that person is.
-_WHO_IS_PRONOUN = re.compile(
-    r"^\W*(?:(?:and|so|ok|okay|wait)\W+)?who(?P<verb>'s|’s|\s+is|\s+was|\s+are|\s+were)\s+"
-    r"(?:he|she|they|him|her)\W*$",
-    re.I,
-)
+_WHO_IS_PRONOUN = re.compile(WHO_IS + r"(?:he|she|they|him|her)\W*$", re.I)
 _NAME = re.compile(r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}")
 
 
