@@ -281,8 +281,9 @@ def expected_type(question: str) -> str | None:
 # "who is ...", "so who's ...": the opening of a who-is question (shared with follow-ups).
 WHO_IS = r"^\W*(?:(?:so|and|ok|okay|wait)\W+)?who(?P<verb>'s|’s|\s+is|\s+was|\s+are|\s+were)\s+"
 _ASKS_IDENTITY = re.compile(
-    WHO_IS + r"(?!(?:the|a|an|this|that|these|those|his|her|their|its|your|my|our|it|he|she|they|we|you|"
-    r"i)\b)(?P<name>[A-Za-z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,3})\W*$",
+    WHO_IS
+    + r"(?!(?:the|a|an|this|that|these|those|his|her|their|its|your|my|our|it|he|she|they|we|"
+    r"you|i)\b)(?P<name>[A-Za-z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,3})\W*$",
     re.I,
 )
 
