@@ -243,11 +243,15 @@ def test_a_two_part_question_never_shows_the_same_quote_twice(real_embeddings):
     assert {c.n for c in answer.citations} == {1}
 
 
+# A reply that led with a name, after the question it answered.
+CAPTAIN_HISTORY = [
+    Turn("user", "who is going to captain the new ferry?"),
+    Turn("assistant", "Ina Berg — “Skerryline named Ina Berg as captain of the Aurora.” [1]"),
+]
+
+
 def test_heuristic_rewrite_resolves_a_pronoun_to_the_last_short_answer():
-    history = [
-        Turn("user", "who is going to captain the new ferry?"),
-        Turn("assistant", "Ina Berg — “Skerryline named Ina Berg as captain of the Aurora.” [1]"),
-    ]
+    history = CAPTAIN_HISTORY
     rewritten = rewrite_heuristic("has she sailed it before?", history)
     assert rewritten.startswith("Has she sailed it before? (Ina Berg")
     assert "captain" in rewritten and "ferry" in rewritten
@@ -262,10 +266,7 @@ def test_who_is_she_after_a_name_asks_what_that_person_is():
     from bot.engine.answer_types import expected_type
     from bot.engine.followup import split_context
 
-    history = [
-        Turn("user", "who is going to captain the new ferry?"),
-        Turn("assistant", "Ina Berg — “Skerryline named Ina Berg as captain of the Aurora.” [1]"),
-    ]
+    history = CAPTAIN_HISTORY
     rewritten = rewrite_heuristic("and who's she?", history)
     assert rewritten.startswith("Who is Ina Berg? (")
     assert expected_type(split_context(rewritten)[0]) == "identity"
