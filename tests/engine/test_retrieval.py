@@ -652,6 +652,43 @@ def test_candidate_features_read_whether_a_sentence_holds_the_kind_asked() -> No
     assert typed("How much did the bridge repair cost?") == [0.0, pytest.approx(1.0)]
     assert typed("Tell me about the bridge repair") == [0.0, 0.0]  # asks for no kind
 
+
+def test_candidate_features_weigh_the_question_words_the_title_does_not_hold() -> None:
+    from bot.engine.retrieval.rerank import FEATURES, Candidate, candidate_features
+    from vectorstore.base import Passage
+    from vectorstore.sentences import PassageVectors
+
+    vector = np.asarray([1.0, 0.0], dtype=np.float32)
+    title = "Lexus LC 500 convertible revealed"
+
+    def candidate(i: int, sentences: tuple[str, ...], title: str = title) -> Candidate:
+        vectors = PassageVectors(
+            Passage(f"a:{i}", "a", i, " ".join(sentences), title),
+            vector,
+            sentences,
+            np.stack([vector] * len(sentences)),
+        )
+        return Candidate(f"a:{i}", i + 1, 1.0, vectors)
+
+    candidates = [
+        # names the car again and again, says nothing of the roof
+        candidate(0, ("The LC 500 convertible is an open LC 500.", "The convertible is red.")),
+        # the roof, and how fast it closes: what was asked
+        candidate(1, ("Its soft top can close in 16 seconds.", "Prices come later.")),
+        # an article whose title lacks the car: its words count as the question's focus there
+        candidate(2, ("The LC 500 convertible soft top.",), title="Car news"),
+    ]
+    # The car's name is rare in the corpus, the roof's words common: by IDF alone, the name wins.
+    idf = {"lc": 3.0, "500": 3.0, "convertible": 3.0, "soft": 1.0, "top": 1.0, "close": 1.0}
+    features = candidate_features(
+        vector, list(idf), idf, candidates, lambda s: s.lower().replace(".", "").split(), 5
+    )
+    column = dict(zip(FEATURES, features.T, strict=True))
+    assert column["sentence_terms"][0] > column["sentence_terms"][1]
+    assert column["passage_focus"][:2].tolist() == [0.0, pytest.approx(1.0)]
+    # "close" missing: 3 x 3 + 1 + 1 of the 12 the question's terms weigh
+    assert column["passage_focus"][2] == pytest.approx(11 / 12)
+
 TRAM = [
     _doc("tram", i, text, title="Council approves new tram line", source="City Post")
     for i, text in enumerate(

@@ -14,7 +14,11 @@ best sentence (sentence vectors are stored at ingest, see ``vectorstore.sentence
 - ``sentence_both``: the best sentence by terms share + cosine, minus the best candidate's;
 - ``sentence_typed``: the largest terms share of a sentence that holds a phrase of the kind the
   question asks for ("how much" -> an amount, "when" -> a date; ``answer_types``), 0 for a
-  question that asks for no kind: the passage that answers states one, its neighbours often don't.
+  question that asks for no kind: the passage that answers states one, its neighbours often don't;
+- ``passage_focus``: the share (by IDF) of the question's terms *beyond the passage's title* that
+  the passage holds. Every passage of an article carries its title, so the words the question
+  shares with it ("lc 500 convertible") rank all of them alike and, being rare, outweigh the
+  words that say what is asked ("soft top", "close"); those decide between them.
 
 Relative features (minus or over the best candidate) keep one weight vector valid across
 questions whose scores sit at different heights. The weights are fitted offline (listwise, on
@@ -46,6 +50,7 @@ FEATURES = (
     "sentence_terms",
     "sentence_both",
     "sentence_typed",
+    "passage_focus",
 )
 DEFAULT_RERANK_DEPTH = 30
 WEIGHTS_FILE = "rerank_weights.json"
@@ -119,6 +124,7 @@ def candidate_features(
     sentence_terms = np.zeros(n)
     sentence_both = np.zeros(n)
     sentence_typed = np.zeros(n)
+    passage_focus = np.zeros(n)
     kind = expected_type(query) if query else None
     for i, cand in enumerate(candidates):
         vectors = cand.vectors
@@ -129,9 +135,16 @@ def candidate_features(
         else:
             cosines = np.asarray([dense[i]])
             texts = (vectors.passage.text,)
+        token_sets = [set(tokenize(s)) for s in texts]
         shares = np.asarray(
-            [sum(idf.get(t, 0.0) for t in terms.intersection(tokenize(s))) / total for s in texts]
+            [sum(idf.get(t, 0.0) for t in terms.intersection(s)) / total for s in token_sets]
         )
+        focus = terms.difference(tokenize(vectors.passage.title))
+        if focus:
+            held = focus.intersection(set().union(*token_sets))
+            passage_focus[i] = sum(idf.get(t, 0.0) for t in held) / (
+                sum(idf.get(t, 0.0) for t in focus) or 1.0
+            )
         sentence[i] = float(cosines.max())
         sentence_terms[i] = float(shares.max())
         sentence_both[i] = float((cosines + shares).max())
@@ -153,6 +166,7 @@ def candidate_features(
     out[:, 4] = sentence_terms
     out[:, 5] = sentence_both - sentence_both.max()
     out[:, 6] = sentence_typed
+    out[:, 7] = passage_focus
     return out
 
 
