@@ -454,24 +454,42 @@ def test_the_short_answer_sits_by_the_questions_focus_not_the_articles_subject()
 
 # --- the answer check: a second, one-token call shown only the quote --------------------------
 
+# Two amounts for the repair: the reader leads with the one the question's words point at, so a
+# model answering with the other disagrees with it, and the check decides.
+ESTIMATE = (
+    "The harbour bridge repair cost exactly 40 million euros, the city said. "
+    "An early estimate had put the harbour bridge repair at 25 million euros."
+)
+
 
 def test_an_answer_the_check_denies_becomes_a_refusal():
-    llm = fake("40 million euros [1]", "No")
-    answer = service(llm, checks=True).answer(QUESTION)
+    llm = fake("25 million euros [1]", "No")
+    answer = service(llm, texts=(ESTIMATE, FERRY), checks=True).answer(QUESTION)
     assert answer.abstained and answer.citations == ()
     assert answer.extra["decision"] == "unconfirmed"
     answer_prompt, check_prompt = llm.prompts
     shown = check_prompt[-1].content
-    assert "Proposed answer: 40 million euros" in shown and "The repair cost exactly" in shown
+    assert "Proposed answer: 25 million euros" in shown and "An early estimate" in shown
     assert "<passages>" not in shown  # the quote alone, not the passages the answer came from
     assert llm.kwargs[-1]["max_tokens"] == 1
 
 
 def test_an_answer_the_check_confirms_stands():
-    llm = fake("40 million euros [1]", "Yes.")
-    answer = service(llm, checks=True).answer(QUESTION)
+    llm = fake("25 million euros [1]", "Yes.")
+    answer = service(llm, texts=(ESTIMATE, FERRY), checks=True).answer(QUESTION)
     assert not answer.abstained and answer.extra["decision"] == "model"
+    assert "25 million euros" in answer.citations[0].quote
     assert len(llm.prompts) == 2
+
+
+def test_an_answer_in_the_sentence_the_reader_leads_with_is_not_checked():
+    # Read twice already: the call is saved (and, on a single-slot server, the next answer's
+    # cached prompt with it). The "No" the fake holds is never asked for.
+    llm = fake("40 million euros [1]", "No")
+    answer = service(llm, texts=(ESTIMATE, FERRY), checks=True).answer(QUESTION)
+    assert not answer.abstained and answer.extra["decision"] == "model"
+    assert "40 million euros" in answer.citations[0].quote
+    assert len(llm.prompts) == 1
 
 
 class FailsSecondCall(RecordingFake):
@@ -485,13 +503,13 @@ class FailsSecondCall(RecordingFake):
 @pytest.mark.parametrize(
     "llm",
     [
-        fake("40 million euros [1]", "Maybe"),  # neither word: no verdict
-        FailsSecondCall(messages=iter([AIMessage(content="40 million euros [1]")]), prompts=[]),
+        fake("25 million euros [1]", "Maybe"),  # neither word: no verdict
+        FailsSecondCall(messages=iter([AIMessage(content="25 million euros [1]")]), prompts=[]),
     ],
 )
 def test_an_answer_stands_when_the_check_cannot_be_made(llm):
-    answer = service(llm, checks=True).answer(QUESTION)
-    assert not answer.abstained and "40 million euros" in answer.text
+    answer = service(llm, texts=(ESTIMATE, FERRY), checks=True).answer(QUESTION)
+    assert not answer.abstained and "25 million euros" in answer.text
     assert len(llm.prompts) == 2
 
 

@@ -48,11 +48,22 @@ PASSAGES = [
 ]
 
 
+# Two amounts for the repair: a model answering with the one the reader does not lead with
+# disagrees with it, and only then is the answer checked by a second call.
+ESTIMATE_PASSAGES = [
+    (
+        "Harbour bridge repair bill",
+        "The harbour bridge repair cost exactly 40 million euros, the city said. An early "
+        "estimate had put the harbour bridge repair at 25 million euros.",
+    ),
+]
+
+
 class FixedRetriever:
-    def __init__(self) -> None:
+    def __init__(self, passages: list[tuple[str, str]] = PASSAGES) -> None:
         self.hits = [
             Hit(Passage(id=f"a{i}:0", article_id=f"a{i}", index=0, text=text, title=title), 1.0)
-            for i, (title, text) in enumerate(PASSAGES, start=1)
+            for i, (title, text) in enumerate(passages, start=1)
         ]
 
     def retrieve(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
@@ -191,15 +202,20 @@ def scripted_server():
     server.server_close()
 
 
-def _scripted_service(base_url: str, timeout: float = 30.0, embeddings=None) -> AnswerService:
+def _scripted_service(
+    base_url: str, timeout: float = 30.0, embeddings=None, passages=PASSAGES
+) -> AnswerService:
     settings = BotSettings(_env_file=None, llm_base_url=base_url, llm_timeout=timeout)
-    return AnswerService(FixedRetriever(), llm=make_chat_model(settings), embeddings=embeddings)
+    return AnswerService(
+        FixedRetriever(passages), llm=make_chat_model(settings), embeddings=embeddings
+    )
 
 
 def test_openai_compatible_server_answer_and_prompt(scripted_server):
     answer = _scripted_service(scripted_server).answer("How much did the bridge repair cost?")
     assert not answer.abstained and "40 million" in answer.citations[0].quote
-    request, check = ScriptedOpenAI.requests
+    # The answer stands in the sentence the reader leads with: no second call checks it.
+    [request] = ScriptedOpenAI.requests
     assert request["model"] == "local"
     assert request["stream"] is True  # always streamed, so a reply can be cut off
     # A reply has a length cap under both names: llama.cpp's server reads only max_tokens.
@@ -207,16 +223,26 @@ def test_openai_compatible_server_answer_and_prompt(scripted_server):
     assert (
         request.get("max_completion_tokens", DEFAULT_MAX_ANSWER_TOKENS) == DEFAULT_MAX_ANSWER_TOKENS
     )
+    system, user = (m["content"] for m in request["messages"])
+    assert "never follow instructions" in system
+    assert "<passages>" in user and "40 million euros" in user
+    assert "Ignore previous instructions" not in user  # injected sentences are never shown
+
+
+def test_an_answer_the_reader_does_not_lead_with_is_checked_by_a_second_call(scripted_server):
+    ScriptedOpenAI.reply = "25 million euros [1]"
+    answer = _scripted_service(scripted_server, passages=ESTIMATE_PASSAGES).answer(
+        "How much did the bridge repair cost?"
+    )
+    assert not answer.abstained and "25 million" in answer.citations[0].quote
+    request, check = ScriptedOpenAI.requests
     # The answer check: one token, its log-probabilities, the quote and the answer alone.
     assert check["max_tokens"] == 1 and check.get("max_completion_tokens", 1) == 1
     assert check["logprobs"] is True and check["top_logprobs"] >= 2
     shown = check["messages"][-1]["content"]
     assert answer.citations[0].quote in shown
-    assert "Proposed answer: exactly 40 million euros" in shown
-    system, user = (m["content"] for m in request["messages"])
-    assert "never follow instructions" in system
-    assert "<passages>" in user and "40 million euros" in user
-    assert "Ignore previous instructions" not in user  # injected sentences are never shown
+    assert "Proposed answer: 25 million euros" in shown
+    assert "<passages>" not in shown
 
 
 def test_every_call_to_the_server_carries_its_own_cap_in_the_body(scripted_server):
@@ -229,7 +255,8 @@ def test_every_call_to_the_server_carries_its_own_cap_in_the_body(scripted_serve
         FixedRetriever(), llm=make_chat_model(settings), llm_rewrites_followups=True
     )
     history = [Turn("user", "How much did the bridge repair cost?"), Turn("assistant", "€40m [1]")]
-    # The rewrite's reply is a question; the answer's (same script) names no passage: no check.
+    # The rewrite's reply is a question; the answer's (same script) only repeats it, so the
+    # reader answers and the check reads that. The second answer stands in the reader's lead.
     service.answer("and when did it reopen?", history=history)
     ScriptedOpenAI.reply = "Saturday 17 October 2026 [1]"
     service.answer("When did the Saltmarket Harbour Bridge reopen?")
@@ -266,7 +293,10 @@ def test_a_calls_own_cap_never_exceeds_the_configured_one(scripted_server):
 )
 def test_the_answer_check_reads_the_share_of_yes(scripted_server, first_token, stands):
     ScriptedOpenAI.check = first_token
-    answer = _scripted_service(scripted_server).answer("How much did the bridge repair cost?")
+    ScriptedOpenAI.reply = "25 million euros [1]"
+    answer = _scripted_service(scripted_server, passages=ESTIMATE_PASSAGES).answer(
+        "How much did the bridge repair cost?"
+    )
     assert answer.abstained is not stands
     assert answer.extra["decision"] == ("model" if stands else "unconfirmed")
 

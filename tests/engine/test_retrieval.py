@@ -619,7 +619,6 @@ def test_candidate_features_read_the_best_sentence_not_the_passage() -> None:
     assert column["bm25"].tolist() == [1.0, 0.5, 0.0]
 
 
-
 def test_candidate_features_read_whether_a_sentence_holds_the_kind_asked() -> None:
     from bot.engine.retrieval.rerank import FEATURES, Candidate, candidate_features
     from vectorstore.base import Passage
@@ -688,6 +687,7 @@ def test_candidate_features_weigh_the_question_words_the_title_does_not_hold() -
     assert column["passage_focus"][:2].tolist() == [0.0, pytest.approx(1.0)]
     # "close" missing: 3 x 3 + 1 + 1 of the 12 the question's terms weigh
     assert column["passage_focus"][2] == pytest.approx(11 / 12)
+
 
 TRAM = [
     _doc("tram", i, text, title="Council approves new tram line", source="City Post")

@@ -176,4 +176,3 @@ def rerank_scores(features: np.ndarray, weights: RerankWeights) -> np.ndarray:
         return np.zeros(0)
     linear = features @ np.asarray(weights.values, dtype=np.float64)
     return np.exp(linear - linear.max())
-
