@@ -619,31 +619,36 @@ def test_candidate_features_read_the_best_sentence_not_the_passage() -> None:
     assert column["bm25"].tolist() == [1.0, 0.5, 0.0]
 
 
-def test_candidate_features_read_whether_a_sentence_holds_the_kind_asked() -> None:
-    from bot.engine.retrieval.rerank import FEATURES, Candidate, candidate_features
+FLAT = np.asarray([1.0, 0.0], dtype=np.float32)  # one vector for query, passages and sentences
+
+
+def _text_candidate(i: int, sentences: tuple[str, ...], title: str = "T"):
+    """A rerank candidate whose vectors all equal ``FLAT``: only its words tell it apart."""
+    from bot.engine.retrieval.rerank import Candidate
     from vectorstore.base import Passage
     from vectorstore.sentences import PassageVectors
 
-    vector = np.asarray([1.0, 0.0], dtype=np.float32)
+    vectors = PassageVectors(
+        Passage(f"a:{i}", "a", i, " ".join(sentences), title),
+        FLAT,
+        sentences,
+        np.stack([FLAT] * len(sentences)),
+    )
+    return Candidate(f"a:{i}", i + 1, 1.0, vectors)
 
-    def candidate(i: int, sentences: tuple[str, ...]) -> Candidate:
-        vectors = PassageVectors(
-            Passage(f"a:{i}", "a", i, " ".join(sentences), "T"),
-            vector,
-            sentences,
-            np.stack([vector] * len(sentences)),
-        )
-        return Candidate(f"a:{i}", i + 1, 1.0, vectors)
+
+def test_candidate_features_read_whether_a_sentence_holds_the_kind_asked() -> None:
+    from bot.engine.retrieval.rerank import FEATURES, candidate_features
 
     candidates = [
-        candidate(0, ("The bridge repair was approved.", "Crowds came to see it.")),
-        candidate(1, ("The bridge repair cost $40 million.", "It reopened.")),
+        _text_candidate(0, ("The bridge repair was approved.", "Crowds came to see it.")),
+        _text_candidate(1, ("The bridge repair cost $40 million.", "It reopened.")),
     ]
     idf = {"bridge": 1.0, "repair": 1.0, "cost": 1.0}
 
     def typed(query: str) -> list[float]:
         features = candidate_features(
-            vector, list(idf), idf, candidates, lambda s: s.lower().strip(".").split(), 5, query
+            FLAT, list(idf), idf, candidates, lambda s: s.lower().strip(".").split(), 5, query
         )
         return features[:, FEATURES.index("sentence_typed")].tolist()
 
@@ -653,34 +658,23 @@ def test_candidate_features_read_whether_a_sentence_holds_the_kind_asked() -> No
 
 
 def test_candidate_features_weigh_the_question_words_the_title_does_not_hold() -> None:
-    from bot.engine.retrieval.rerank import FEATURES, Candidate, candidate_features
-    from vectorstore.base import Passage
-    from vectorstore.sentences import PassageVectors
+    from bot.engine.retrieval.rerank import FEATURES, candidate_features
 
-    vector = np.asarray([1.0, 0.0], dtype=np.float32)
     title = "Lexus LC 500 convertible revealed"
-
-    def candidate(i: int, sentences: tuple[str, ...], title: str = title) -> Candidate:
-        vectors = PassageVectors(
-            Passage(f"a:{i}", "a", i, " ".join(sentences), title),
-            vector,
-            sentences,
-            np.stack([vector] * len(sentences)),
-        )
-        return Candidate(f"a:{i}", i + 1, 1.0, vectors)
-
     candidates = [
         # names the car again and again, says nothing of the roof
-        candidate(0, ("The LC 500 convertible is an open LC 500.", "The convertible is red.")),
+        _text_candidate(
+            0, ("The LC 500 convertible is an open LC 500.", "The convertible is red."), title
+        ),
         # the roof, and how fast it closes: what was asked
-        candidate(1, ("Its soft top can close in 16 seconds.", "Prices come later.")),
+        _text_candidate(1, ("Its soft top can close in 16 seconds.", "Prices come later."), title),
         # an article whose title lacks the car: its words count as the question's focus there
-        candidate(2, ("The LC 500 convertible soft top.",), title="Car news"),
+        _text_candidate(2, ("The LC 500 convertible soft top.",), "Car news"),
     ]
     # The car's name is rare in the corpus, the roof's words common: by IDF alone, the name wins.
     idf = {"lc": 3.0, "500": 3.0, "convertible": 3.0, "soft": 1.0, "top": 1.0, "close": 1.0}
     features = candidate_features(
-        vector, list(idf), idf, candidates, lambda s: s.lower().replace(".", "").split(), 5
+        FLAT, list(idf), idf, candidates, lambda s: s.lower().replace(".", "").split(), 5
     )
     column = dict(zip(FEATURES, features.T, strict=True))
     assert column["sentence_terms"][0] > column["sentence_terms"][1]
