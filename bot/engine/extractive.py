@@ -150,6 +150,9 @@ DEFAULT_NAME_RATIO = 0.05
 _TYPE_FOUND = FEATURES.index("type_found")
 _TYPE_MISSING = FEATURES.index("type_missing")
 _FOCUS_CONTEXT = FEATURES.index("cov_focus_context")
+# A sentence holding the kind asked that scores this share of a best sentence lacking it is read
+# as the best by the support model (see ``ExtractiveAnswerer.support``).
+TIE_RATIO = 0.9
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of 384-d vectors at most
 
 # A list may be put in prose ("guitar and saxophone"): one found counts, none is no evidence.
@@ -476,9 +479,27 @@ class ExtractiveAnswerer:
         )
 
     def support(self, scored: Sequence[Candidate]) -> float:
-        """Probability that the passages hold an answer, read from the scored sentences."""
+        """Probability that the passages hold an answer, read from the scored sentences.
+
+        The support model reads the best sentence's own features. When that sentence only
+        restates the question ("Wales beat Hungary 2-0" for "who scored for wales against
+        hungary?") and one of the next two, holding the kind asked, scores nearly as well
+        (``TIE_RATIO``), that one is read as the best: a near-tie must not decide abstention.
+        """
         if not scored:
             return 0.0
+        top = scored[0]
+        if top.features[_TYPE_MISSING]:
+            tied = next(
+                (
+                    c
+                    for c in scored[1:3]
+                    if c.features[_TYPE_FOUND] and c.probability >= top.probability * TIE_RATIO
+                ),
+                None,
+            )
+            if tied is not None:
+                scored = [tied, *(c for c in scored if c is not tied)]
         features = self.support_features(scored)
         return _sigmoid(
             self.support_bias
