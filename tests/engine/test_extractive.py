@@ -487,3 +487,27 @@ def test_who_is_she_after_a_named_answer_says_what_she_is(sample_services):
     history = [Turn("user", "who captains the Aurora?"), Turn("assistant", first.text)]
     answer = sample_services.answer("who is she?", history=history)
     assert answer.extra["short_answer"] == "who has sailed the route for 14 years"
+
+
+def test_support_reads_a_near_tied_sentence_holding_the_kind_asked_as_the_best():
+    """Abstention must not flip on a near-tie between a restatement and the answer."""
+    from bot.engine.extractive import Candidate
+    from bot.engine.text import Span
+
+    def candidate(sentence: str, probability: float, typed: bool) -> Candidate:
+        features = [0.5] * len(FEATURES)
+        features[FEATURES.index("type_found")] = 1.0 if typed else 0.0
+        features[FEATURES.index("type_missing")] = 0.0 if typed else 1.0
+        return Candidate(0, Span(0, len(sentence)), sentence, tuple(features), probability)
+
+    reader = ExtractiveAnswerer()
+    restates = candidate("Wales beat Hungary 2-0 on Tuesday.", 0.265, typed=False)
+    answers = candidate("Aaron Ramsey scored twice for Wales.", 0.246, typed=True)
+    other = candidate("The draw is in Bucharest.", 0.1, typed=False)
+    as_best = reader.support([answers, restates, other])
+    assert reader.support([restates, answers, other]) == pytest.approx(as_best)
+    # Not a near-tie (under 0.9 of the best): the best sentence's own features stand.
+    far = candidate("Aaron Ramsey scored twice for Wales.", 0.2, typed=True)
+    assert reader.support([restates, far, other]) != pytest.approx(
+        reader.support([far, restates, other])
+    )
