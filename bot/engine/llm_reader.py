@@ -26,9 +26,10 @@ held-out half this refused 12 of 16 unanswerable questions instead of 9 and lost
 (``FOOTNOTE_LLM_CHECK_ANSWERS=false`` turns it off). It costs ~2.5 s on the 2-core machine, and
 on a single-slot server (llama-cpp-python's) the next answer's cached prompt prefix, ~1.3 s. So
 it is made only where the model and the reader disagree: an answer standing in the very sentence
-the reader leads with has been read twice already (on news-dev the check denied none of those,
-54 of the 91 it saw; every answer it denied came from another sentence, or was the reader's own
-after the model refused).
+the reader leads with has been read twice already. In a recorded news-dev run the check denied
+none of those (54 of the 91 it saw); with the retrieval of the same release two wrong answers it
+had denied (of 90 answerable questions) came to stand in the reader's lead and are now shown
+unchecked, and no unanswerable question was answered for it.
 """
 
 from __future__ import annotations
@@ -290,8 +291,8 @@ class LLMReader:
         if verdict.abstained or not self._check_answers:
             return verdict
         if agrees_with_reader(verdict, reader_result):
-            # Two readers picked the same sentence: the check never overturned that on news-dev
-            # (its "yes" share there: 0.59-0.97), and skipping it keeps the next answer fast.
+            # Two readers picked the same sentence: the check seldom overturns that (see the
+            # module doc), and skipping it keeps this answer and the next one fast.
             log.debug(
                 "model answer %r stands in the reader's lead: not checked", verdict.short_answer
             )
