@@ -176,7 +176,8 @@ class AnswerService:
             QuestionRejected: The query is empty or too long.
             VectorStoreUnavailable: Chroma cannot be reached.
         """
-        return self._retriever.retrieve(self._validate(query), k=k, filters=filters)
+        query = self._read_typos(self._validate(query))
+        return self._retriever.retrieve(query, k=k, filters=filters)
 
     def answer(
         self,
@@ -222,6 +223,11 @@ class AnswerService:
             )
         return text
 
+    def _read_typos(self, text: str) -> str:
+        """``text`` with typos read as the corpus's words, where the retriever can tell them."""
+        correct = getattr(self._retriever, "correct_spelling", None)
+        return correct(text) if callable(correct) else text
+
     def _run(
         self,
         question: str,
@@ -234,6 +240,7 @@ class AnswerService:
         asked = self._validate(question)
         rewriter = self._llm if self._llm_rewrites_followups else None
         standalone = rewrite_question(asked, history, llm=rewriter) if history else asked
+        standalone = self._read_typos(standalone)
         # A question asking for two things is retrieved (and read) part by part.
         parts = split_question(standalone) if not history else [standalone]
         part_hits = [self._retriever.retrieve(p, k=self._top_k, filters=filters) for p in parts]

@@ -14,6 +14,7 @@ from bot.engine.followup import needs_context, rewrite_heuristic, rewrite_questi
 from bot.engine.llm import make_chat_model
 from bot.engine.models import Answer, AnswerDelta, SearchFilters, Turn
 from bot.engine.prompts import says_not_found
+from bot.engine.retrieval import HybridRetriever
 from vectorstore.base import META_ARTICLE_ID, META_INDEX, META_TITLE, Hit
 from vectorstore.errors import ConfigError, VectorStoreUnavailable
 from vectorstore.memory import InMemoryArticleStore
@@ -63,6 +64,17 @@ def test_extractive_answer_through_the_service(store):
     assert "40 million euros" in answer.text
     assert answer.citations[0].quote in answer.citations[0].passage.text
     assert answer.standalone_question == answer.question
+
+
+def test_a_typo_is_read_as_the_corpus_word_before_retrieval_and_reading(store):
+    svc = AnswerService(HybridRetriever(store), embeddings=store.embeddings, top_k=2)
+    asked = "How much did the harbour brigde repiar cost?"
+    answer = svc.answer(asked)
+    assert not answer.abstained
+    assert "40 million euros" in answer.text
+    assert answer.question == asked  # the user's words, as typed
+    assert answer.standalone_question == "How much did the harbour bridge repair cost?"
+    assert svc.search("brigde repiar", k=1)[0].passage.article_id == "bridge"
 
 
 def test_stream_without_llm_yields_the_text_then_the_answer(store):

@@ -151,6 +151,34 @@ def test_a_misspelt_word_is_read_as_the_indexed_word_one_edit_away(store) -> Non
     )
 
 
+def test_typos_in_a_question_are_read_as_the_words_the_articles_use(store) -> None:
+    retriever = HybridRetriever(store)
+    assert retriever.correct_spelling(
+        "How much did the brigde repiar cost? Ask Harbuor's office"
+    ) == (
+        "How much did the bridge repair cost? Ask Harbour's office"  # case and possessive kept
+    )
+    # English words no article uses stay as typed, even one edit from an indexed one ("repair"):
+    # a question about something the articles don't cover must not become another question.
+    assert retriever.correct_spelling("Who repaid the severance?") == "Who repaid the severance?"
+    assert (
+        retriever.correct_spelling("qwzxv HX-4471 saplnigs-fund") == "qwzxv HX-4471 saplnigs-fund"
+    )
+
+
+def test_the_likeliest_typo_wins_over_the_most_common_word() -> None:
+    tokenizer = Tokenizer()
+    counts = {"water": 50, "writer": 1, "talk": 50, "tabl": 1}
+    frequency = lambda token: counts.get(token, 0)  # noqa: E731
+    assert tokenizer.nearest_indexed("witer", frequency) == "writer"  # a letter left out
+    assert tokenizer.nearest_indexed("talbe", frequency) == "table"  # not "talke" (-> talk)
+    assert tokenizer.nearest_indexed("qwzxv", frequency) is None
+    assert tokenizer.misspelt("bouhgt", frequency)
+    assert not tokenizer.misspelt("severance", frequency)  # English, though no article has it
+    assert not tokenizer.misspelt("excising", frequency)  # a rare form of a common word
+    assert not tokenizer.misspelt("water", frequency)  # indexed
+
+
 def test_british_and_american_spellings_of_a_word_meet(store) -> None:
     retriever = HybridRetriever(store)
     tokenizer = retriever.lexical.tokenizer

@@ -152,6 +152,10 @@ class HybridRetriever:
         """BM25 only (BM25 scores), with the same filters and per-article cap."""
         return self.retrieve_modes(query, k, filters, modes=("bm25",))["bm25"]
 
+    def correct_spelling(self, text: str) -> str:
+        """``text`` with its typos read as the indexed words one edit away (see ``lexical``)."""
+        return self.lexical.correct_spelling(text)
+
     def refresh(self) -> None:
         """Rebuild the lexical index now."""
         self.lexical.refresh()

@@ -29,6 +29,7 @@ import numpy as np
 from breame.spelling import get_american_spelling
 
 from bot.engine.retrieval.filters import CompiledFilter, passage_timestamp
+from bot.engine.spelling import is_english_form, is_english_word, with_case_of
 from vectorstore.base import (
     ArticleStore,
     Hit,
@@ -52,6 +53,8 @@ _LOCK_FILE = ".lock"
 
 # Words that carry no topic; the list of bm25s (scikit-learn's English list).
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+# A plain word, possessive aside ("stadai's"); not part of a hyphenated or digit-bearing token.
+_ALPHA_WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?=['’]s\b|(?![\w'’-]))")
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,8 +112,9 @@ class Tokenizer:
 
         People type questions fast ("resturant", "finsihed"); BM25 then loses exactly the rare
         word that mattered. A word of ``MIN_TYPO_LENGTH`` letters or more whose stem no document
-        holds is replaced by the most common indexed stem among its one-edit variants (a letter
-        dropped, swapped with the next, replaced or added); with none, it stays as it was.
+        holds is read as the indexed word one edit away (``nearest_indexed``); with none, it
+        stays as it was. (``correct_spelling`` reads typos in the question's text the same way,
+        for the reader; this catches, for BM25 only, English words no article uses.)
         """
         words = [w for w in _TOKEN_RE.findall(text.lower()) if w not in self._stopwords]
         tokens = self(" ".join(words))
@@ -119,28 +123,64 @@ class Tokenizer:
             if document_frequency(token) or len(word) < MIN_TYPO_LENGTH or not word.isalpha():
                 out.append(token)
                 continue
-            variants = sorted(_one_edit(word) - self._stopwords)
-            scored = [
-                (document_frequency(stem), stem)
-                for stem in dict.fromkeys(self.stems(variants))
-            ]
-            best = max(scored, default=(0, token))
-            out.append(best[1] if best[0] > 0 else token)
+            better = self.nearest_indexed(word, document_frequency)
+            out.append(self.stems([better])[0] if better is not None else token)
         return out
+
+    def nearest_indexed(self, word: str, document_frequency: Callable[[str], int]) -> str | None:
+        """The word one edit from ``word`` that the index holds, or ``None``.
+
+        The likeliest typos come first: two letters swapped or one left out ("talbe" is "table",
+        not "talk"); among those, the variant whose stem most documents hold. A variant must read
+        as a word: English, or a name the stemmer leaves whole ("stadia"), not "talke" -> "talk".
+        """
+        edits = _one_edit(word)
+        variants = sorted(v for v in edits if v not in self._stopwords)
+        best: tuple[int, int, str] | None = None
+        for variant, stem in zip(variants, self.stems(variants), strict=True):
+            frequency = document_frequency(stem)
+            if not frequency or (stem != variant and not is_english_word(variant)):
+                continue
+            key = (-edits[variant], frequency, variant)
+            if best is None or key[:2] > best[:2]:
+                best = key
+        return best[2] if best is not None else None
+
+    def misspelt(self, word: str, document_frequency: Callable[[str], int]) -> bool:
+        """Whether ``word`` reads as a typo here: no document holds it and English has no such word.
+
+        "bouhgt" and "weowrk" are typos; "severance" is not, though no article says it (a
+        question about something the articles don't cover must not be read as another one).
+        """
+        lower = word.lower()
+        if len(lower) < MIN_TYPO_LENGTH or not lower.isalpha() or lower in self._stopwords:
+            return False
+        if document_frequency(self.stems([lower])[0]):
+            return False
+        return not is_english_form(lower)
 
 
 MIN_TYPO_LENGTH = 5
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def _one_edit(word: str) -> set[str]:
-    """Every string one deletion, adjacent swap, replacement or insertion away from ``word``."""
+def _one_edit(word: str) -> dict[str, int]:
+    """Every string one edit from ``word``, with how unlikely that typo is (0 likeliest).
+
+    Typing swaps two letters or leaves one out more often than it hits a wrong key or adds one.
+    """
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = {a + b[1:] for a, b in splits if b}
-    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
-    inserts = {a + c + b for a, b in splits for c in _LETTERS}
-    return (deletes | swaps | replaces | inserts) - {word}
+    edits: dict[str, int] = {}
+    for cost, variants in (
+        (1, (a + c + b[1:] for a, b in splits if b for c in _LETTERS)),  # a wrong key
+        (1, (a + b[1:] for a, b in splits if b)),  # a letter added
+        (0, (a + c + b for a, b in splits for c in _LETTERS)),  # a letter left out
+        (0, (a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)),  # two swapped
+    ):
+        for variant in variants:
+            edits[variant] = cost
+    edits.pop(word, None)
+    return edits
 
 
 # --------------------------------------------------------------------------------------------
@@ -461,6 +501,28 @@ class LexicalRetriever:
         tokens = self.tokenizer.query_tokens(query, index.document_frequency)
         rows = index.search(tokens, k, index.mask(compiled))
         return _hits_from_rows(self.store, index, rows, {})
+
+    def correct_spelling(self, text: str) -> str:
+        """``text`` with each misspelt word replaced by the indexed word one edit away.
+
+        Read before retrieval and reading alike: the reader weighs a question's words against
+        each sentence, and one typo ("how much did wework pay when it bouhgt meetup") leaves the
+        word that matters unseen, so it refuses questions the articles answer.
+        """
+        index = self.index
+        frequency = index.document_frequency
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if not self.tokenizer.misspelt(word, frequency):
+                return word
+            better = self.tokenizer.nearest_indexed(word.lower(), frequency)
+            if better is None:
+                return word
+            log.debug("read %r as %r", word, better)
+            return with_case_of(word, better)
+
+        return _ALPHA_WORD.sub(fix, text)
 
     def search_rows(
         self, query: str, k: int, compiled: CompiledFilter
