@@ -16,6 +16,7 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from bot.engine.asked import as_meant
 from bot.engine.decompose import split_question
 from bot.engine.errors import QuestionRejected
 from bot.engine.extractive import ExtractiveAnswerer, ExtractiveResult
@@ -176,7 +177,7 @@ class AnswerService:
             QuestionRejected: The query is empty or too long.
             VectorStoreUnavailable: Chroma cannot be reached.
         """
-        query = self._read_typos(self._validate(query))
+        query = self._read_typos(as_meant(self._validate(query)))
         return self._retriever.retrieve(query, k=k, filters=filters)
 
     def answer(
@@ -238,8 +239,9 @@ class AnswerService:
     ) -> Iterator[AnswerDelta | Answer]:
         started = time.perf_counter()
         asked = self._validate(question)
+        meant = as_meant(asked)
         rewriter = self._llm if self._llm_rewrites_followups else None
-        standalone = rewrite_question(asked, history, llm=rewriter) if history else asked
+        standalone = rewrite_question(meant, history, llm=rewriter) if history else meant
         standalone = self._read_typos(standalone)
         # A question asking for two things is retrieved (and read) part by part.
         parts = split_question(standalone) if not history else [standalone]

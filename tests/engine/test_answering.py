@@ -77,6 +77,15 @@ def test_a_typo_is_read_as_the_corpus_word_before_retrieval_and_reading(store):
     assert svc.search("brigde repiar", k=1)[0].passage.article_id == "bridge"
 
 
+def test_a_shouted_question_with_chat_around_it_is_read_as_meant(store):
+    asked = "HEY, QUICK QUESTION: HOW MUCH DID THE HARBOUR BRIDGE REPAIR COST? THANKS!"
+    answer = service(store, top_k=2).answer(asked)
+    assert not answer.abstained
+    assert "40 million euros" in answer.text
+    assert answer.question == asked
+    assert answer.standalone_question == "how much did the harbour bridge repair cost?"
+
+
 def test_stream_without_llm_yields_the_text_then_the_answer(store):
     items = list(service(store).stream("How much did the repair cost?"))
     assert [type(i) for i in items] == [AnswerDelta, Answer]

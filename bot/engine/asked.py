@@ -1,0 +1,84 @@
+"""A question as typed in a chat, read as meant: its framing and its casing.
+
+People ask a bot the way they talk in a channel: "hey, quick question: who won the davis cup?
+thanks!", "can u tell me how much wework paid for meetup lol", in capitals or In Title Case. The
+reader weighs every word of a question against each sentence and reads capitalised words as
+names, so a greeting dilutes the words that matter and Title Case makes every word a name: on
+news-dev, Title Case took held-out right answers from 0.830 to 0.585. ``AnswerService`` reads the
+question through ``as_meant`` first (then typos, with the corpus's words); replies keep the
+user's words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.text import words
+
+# A greeting, a filler or a request to tell, at the start ("hey footnote, quick question: ...",
+# "ok so ...", "can u tell me ...", "does anyone know ...", "i was wondering, ..."). Words that
+# could start a real question ("help", "question") go only when punctuation follows them.
+_LEAD_IN = re.compile(
+    r"^\s*(?:"
+    r"@\w+[\s,:;!\-–—]*"
+    r"|(?:hey|hi|hello|yo|ok(?:ay)?|so|um+|uh+|hmm+|well|btw|pls|plz|please|sorry|lol|lmao|haha+|"
+    r"random(?:\s+question)?(?:\s+but)?|real\s+quick|footnote)\b[\s,:;!.\-–—]*"
+    r"|(?:(?:a\s+)?(?:quick|random|serious|dumb|stupid|silly)\s+)?(?:question|q)\s*[:,\-–—]+\s*"
+    r"|(?:pls\s+|please\s+)?help\s*[:!,\-–—]+\s*"
+    r"|(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?(?:tell|remind|show)\s+me\s+"
+    r"|(?:does\s+|do\s+)?(?:any\s?(?:one|body)|some\s?(?:one|body)|(?:you|u))\s+know\s+"
+    r"|i\s*(?:'m|’m|\s+am|\s+was)\s+(?:just\s+)?(?:wondering|curious)\s*(?:,\s*|if\s+|whether\s+)?"
+    r"|i\s+(?:want|wanted|need|would\s+like)\s+to\s+know\s+"
+    r"|any\s+idea\s+"
+    r")",
+    re.IGNORECASE,
+)
+_EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\ufe0f"
+# Thanks, laughter and emoji at the end ("... thanks!", "... lol", "... asking for a friend 🙏").
+_TRAILER = re.compile(
+    r"(?:[\s,;:\-–—]*(?<!\w)(?:thanks(?:\s+(?:a\s+lot|in\s+advance))?|thank\s+(?:you|u)|thx|ty|tia|"
+    r"cheers|lol|lmao|rofl|haha+|pls|plz|please|asking\s+for\s+a\s+friend|if\s+(?:you|u)\s+know|"
+    r"anyone|:\)|:-\)|:D|[" + _EMOJI + r"]+)[\s!.]*)+$",
+    re.IGNORECASE,
+)
+# A hedge in brackets at the end: "(i think it was last week)", "(not sure)", "(iirc)".
+_HEDGE = re.compile(
+    r"\s*\((?:i\s+think|i\s+believe|i\s+guess|not\s+sure|maybe|iirc|afaik|if\s+i\s+remember|"
+    r"or\s+something|could\s+be\s+wrong)[^()]*\)\s*$",
+    re.IGNORECASE,
+)
+_REPEATED_MARKS = re.compile(r"([?!])[?!]+")
+MIN_WORDS = 2  # what is left must still be a question
+
+
+def without_framing(question: str) -> str:
+    """``question`` without greetings, requests to tell, thanks, laughter and hedges around it."""
+    text = _REPEATED_MARKS.sub(r"\1", question.strip())
+    for _ in range(4):  # "hey, ok so can you tell me ..."
+        stripped = _LEAD_IN.sub("", text, count=1)
+        stripped = _HEDGE.sub("", _TRAILER.sub("", stripped)).strip()
+        if stripped == text:
+            break
+        text = stripped
+    return text if len(words(text)) >= MIN_WORDS else question.strip()
+
+
+def casing_says_nothing(question: str) -> bool:
+    """Whether ``question`` is in capitals or in Title Case, so capitals don't mark names.
+
+    Title Case: four in five of its words of four letters or more after the first are
+    capitalised, and there are three or more ("Who Directed Star Trek Beyond?"); a question
+    naming a film or two people in normal case stays under that ("When did Star Trek Beyond
+    open?").
+    """
+    letters = [c for c in question if c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+        return True
+    longer = [w for w in words(question)[1:] if len(w) >= 4 and w.isalpha()]
+    return len(longer) >= 3 and sum(w[0].isupper() for w in longer) >= 0.8 * len(longer)
+
+
+def as_meant(question: str) -> str:
+    """``question`` without its chat framing, in lower case where its casing says nothing."""
+    text = without_framing(question)
+    return text.lower() if casing_says_nothing(text) else text

@@ -1,0 +1,48 @@
+"""A question typed in a chat is read as meant: no greetings or thanks, no shouting."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.asked import as_meant, casing_says_nothing, without_framing
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("hey, quick question: who won the davis cup? thanks!", "who won the davis cup?"),
+        ("can u tell me how much wework paid for meetup lol", "how much wework paid for meetup"),
+        ("ok so does anyone know when the bridge reopens??", "when the bridge reopens?"),
+        ("@Footnote i was wondering, who built the mill 🙏", "who built the mill"),
+        (
+            "pls help: what was the final score? (i think it was last week)",
+            "what was the final score?",
+        ),
+        ("lol what did the mayor say", "what did the mayor say"),
+    ],
+)
+def test_chat_framing_around_a_question_is_dropped(typed: str, meant: str) -> None:
+    assert without_framing(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what was the q3 revenue for home depot",  # "q" only goes as "q:"
+        "unit measured to determine circuit complexity",  # "ty" ends a word, not a thank-you
+        "Help Desk hours?",  # "help" only goes before punctuation
+        "who won (the one in madrid)?",  # brackets that say which one stay
+        "ok",  # nothing would be left: kept as typed
+    ],
+)
+def test_words_that_carry_the_question_stay(question: str) -> None:
+    assert without_framing(question) == question
+
+
+def test_capitals_and_title_case_are_read_in_lower_case() -> None:
+    assert as_meant("WHO WON THE DAVIS CUP?") == "who won the davis cup?"
+    assert as_meant("Who Directed Star Trek Beyond?") == "who directed star trek beyond?"
+    # Normal case keeps its capitals: they mark the names.
+    assert not casing_says_nothing("When did Star Trek Beyond open?")
+    assert not casing_says_nothing("Who is Fiona Hill?")
+    assert as_meant("Which AEI China scholar is quoted?") == "Which AEI China scholar is quoted?"
