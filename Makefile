@@ -44,7 +44,7 @@ eval: install
 	$(BIN)/footnote eval answers --dataset ../shared/eval/squad-v1.1-dev
 	$(BIN)/footnote eval answers --dataset ../shared/eval/news-dev
 	$(BIN)/python -m bench.snippets
-	$(BIN)/python -m bench.typos
+	$(BIN)/python -m bench.as_typed
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
