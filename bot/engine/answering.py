@@ -240,6 +240,8 @@ class AnswerService:
         started = time.perf_counter()
         asked = self._validate(question)
         meant = as_meant(asked)
+        # Earlier questions lend their words to a follow-up: without their chat framing.
+        history = [Turn(t.role, as_meant(t.content)) if t.role == "user" else t for t in history]
         rewriter = self._llm if self._llm_rewrites_followups else None
         standalone = rewrite_question(meant, history, llm=rewriter) if history else meant
         standalone = self._read_typos(standalone)

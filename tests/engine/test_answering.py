@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -172,6 +173,17 @@ def test_follow_up_through_the_service_records_the_standalone_question(store):
     answer = service(store, top_k=2).answer("and when did it reopen?", history=HISTORY)
     assert answer.question == "and when did it reopen?"
     assert "bridge" in answer.standalone_question and "reopen" in answer.standalone_question
+
+
+def test_a_follow_up_borrows_the_earlier_question_without_its_chat(store):
+    history = [
+        Turn("user", "hey, quick question: how much did the harbour bridge repair cost? thanks!"),
+        Turn("assistant", "40 million euros — “The repair cost 40 million euros.” [1]"),
+    ]
+    answer = service(store, top_k=2).answer("ok and when did it reopen?", history=history)
+    standalone = answer.standalone_question.lower()
+    assert "bridge" in standalone and "reopen" in standalone
+    assert not {"hey", "quick", "question", "thanks", "ok"} & set(re.findall(r"\w+", standalone))
 
 
 @pytest.mark.parametrize(
