@@ -36,6 +36,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.report_cells import answer_cells
+
 REPO = Path(__file__).resolve().parents[1]
 NEWS_DEV = REPO.parent / "shared" / "eval" / "news-dev"
 RESULTS = REPO / "bench" / "results"
@@ -142,18 +144,10 @@ def build(source: Path, out: Path, variant: str = "typos") -> dict[str, int]:
 
 
 def _cells(label: str, report: dict[str, Any], clean_right: float) -> list[str]:
-    cells = [label]
-    for part in ("report", "fit"):
-        h = report["headline"][part]
-        cells.append(
-            f"{h['right']:.3f} / {h['false_refusals']:.3f} / {h['unanswerable_refused']:.3f}"
-        )
+    held_out, fit, retrieval = answer_cells(report)
     right = report["headline"]["report"]["right"]
-    cells.append(f"{right / clean_right:.2f}" if clean_right else "n/a")
-    hybrid = report["retrieval"].get("report/hybrid", {})
-    nan = float("nan")
-    cells.append(f"{hybrid.get('hits@1', nan):.3f} / {hybrid.get('hits@5', nan):.3f}")
-    return cells
+    ratio = f"{right / clean_right:.2f}" if clean_right else "n/a"
+    return [label, held_out, fit, ratio, retrieval]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

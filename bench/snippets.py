@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.report_cells import answer_cells
+
 REPO = Path(__file__).resolve().parents[1]
 SQUAD = REPO.parent / "shared" / "eval" / "squad-v1.1-dev"
 RESULTS = REPO / "bench" / "results"
@@ -205,17 +207,8 @@ def _questions(
 
 
 def _headline_row(way: str, report: dict[str, Any]) -> list[str]:
-    cells = [way]
-    for part in ("report", "fit"):
-        h = report["headline"][part]
-        cells.append(
-            f"{h['right']:.3f} / {h['false_refusals']:.3f} / {h['unanswerable_refused']:.3f}"
-        )
-    hybrid = report["retrieval"].get("report/hybrid", {})
-    nan = float("nan")
-    cells.append(f"{hybrid.get('hits@1', nan):.3f} / {hybrid.get('hits@5', nan):.3f}")
-    cells.append(f"{report['headline']['report']['after_retrieval_p95_seconds']:.3f}")
-    return cells
+    p95 = report["headline"]["report"]["after_retrieval_p95_seconds"]
+    return [way, *answer_cells(report), f"{p95:.3f}"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
