@@ -35,10 +35,12 @@ _LEAD_IN = re.compile(
 )
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\ufe0f"
 # Thanks, laughter and emoji at the end ("... thanks!", "... lol", "... asking for a friend 🙏").
+# (Possessive separators, one place for the spaces between words: "lol lol lol ... x" must fail
+# in linear steps per start, not try every way of splitting the spaces.)
 _TRAILER = re.compile(
-    r"(?:[\s,;:\-–—]*(?<!\w)(?:thanks(?:\s+(?:a\s+lot|in\s+advance))?|thank\s+(?:you|u)|thx|ty|tia|"
-    r"cheers|lol|lmao|rofl|haha+|pls|plz|please|asking\s+for\s+a\s+friend|if\s+(?:you|u)\s+know|"
-    r"anyone|:\)|:-\)|:D|[" + _EMOJI + r"]+)[\s!.]*)+$",
+    r"(?:[\s,;:!.\-–—]*+(?<!\w)(?:thanks(?:\s+(?:a\s+lot|in\s+advance))?|thank\s+(?:you|u)|thx|"
+    r"ty|tia|cheers|lol|lmao|rofl|haha+|pls|plz|please|asking\s+for\s+a\s+friend|"
+    r"if\s+(?:you|u)\s+know|anyone|:\)|:-\)|:D|[" + _EMOJI + r"]++))+[\s!.]*+$",
     re.IGNORECASE,
 )
 # A hedge in brackets at the end: "(i think it was last week)", "(not sure)", "(iirc)".

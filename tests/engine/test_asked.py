@@ -46,3 +46,10 @@ def test_capitals_and_title_case_are_read_in_lower_case() -> None:
     assert not casing_says_nothing("When did Star Trek Beyond open?")
     assert not casing_says_nothing("Who is Fiona Hill?")
     assert as_meant("Which AEI China scholar is quoted?") == "Which AEI China scholar is quoted?"
+
+
+@pytest.mark.timeout(10)
+def test_a_long_run_of_chat_words_is_read_in_linear_time() -> None:
+    # The trailer pattern once tried every way to split the spaces between "lol"s: 2^120 steps.
+    assert as_meant("lol " * 120 + "x").endswith("x")
+    assert as_meant("who won" + " 🙏 lol" * 80) == "who won"
