@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.report_cells import answer_cells
+from bench.report_cells import answer_cells, write_results
 
 REPO = Path(__file__).resolve().parents[1]
 NEWS_DEV = REPO.parent / "shared" / "eval" / "news-dev"
@@ -198,11 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "counts": counts,
         **{k: {"headline": r["headline"], "retrieval": r["retrieval"]} for k, r in reports.items()},
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = "as_typed" if answerer == "extractive" else f"as_typed-{answerer}"
-    (args.out / f"{stem}.md").write_text(text, encoding="utf-8")
-    (args.out / f"{stem}.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    print(text)
+    write_results(args.out, "as_typed", answerer, text, summary)
     return 0
 
 

@@ -1,7 +1,9 @@
-"""Table cells shared by the benches that run the realistic-set evaluation on built sets."""
+"""Table cells and result files shared by the benches that run the realistic-set evaluation."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 
@@ -20,3 +22,12 @@ def answer_cells(report: dict[str, Any]) -> list[str]:
     nan = float("nan")
     cells.append(f"{hybrid.get('hits@1', nan):.3f} / {hybrid.get('hits@5', nan):.3f}")
     return cells
+
+
+def write_results(out: Path, name: str, answerer: str, text: str, summary: dict[str, Any]) -> None:
+    """``out/<name>.md`` and ``.json`` (``<name>-<answerer>`` for an LLM), and ``text`` printed."""
+    out.mkdir(parents=True, exist_ok=True)
+    stem = name if answerer == "extractive" else f"{name}-{answerer}"
+    (out / f"{stem}.md").write_text(text, encoding="utf-8")
+    (out / f"{stem}.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(text)

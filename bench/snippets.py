@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.report_cells import answer_cells
+from bench.report_cells import answer_cells, write_results
 
 REPO = Path(__file__).resolve().parents[1]
 SQUAD = REPO.parent / "shared" / "eval" / "squad-v1.1-dev"
@@ -254,11 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "keyword queries. Halves split by a hash of the article id. See the module doc for how "
         "the set is built.\n\n" + "\n".join(table) + "\n"
     )
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = "snippets" if answerer == "extractive" else f"snippets-{answerer}"
-    (args.out / f"{stem}.md").write_text(text, encoding="utf-8")
-    (args.out / f"{stem}.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    print(text)
+    write_results(args.out, "snippets", answerer, text, summary)
     return 0
 
 
