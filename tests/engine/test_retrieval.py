@@ -302,8 +302,7 @@ def test_compiled_filter_where_clause() -> None:
 # --- diversity and recency -----------------------------------------------------------------
 
 
-def _long_article_store(embeddings) -> InMemoryArticleStore:
-    store = InMemoryArticleStore(embeddings)
+def _long_article_docs() -> list[tuple[str, Document]]:
     docs = [
         _doc(
             "long",
@@ -317,7 +316,12 @@ def _long_article_store(embeddings) -> InMemoryArticleStore:
         _doc(f"short{i}", 0, f"A note on the city budget from reader {i}.", title=f"Letter {i}")
         for i in range(3)
     ]
-    _add(store, docs)
+    return docs
+
+
+def _long_article_store(embeddings) -> InMemoryArticleStore:
+    store = InMemoryArticleStore(embeddings)
+    _add(store, _long_article_docs())
     return store
 
 
@@ -357,6 +361,31 @@ def test_soft_per_article_cap_decays_each_further_passage(real_embeddings) -> No
     reranked = capped.retrieve(query, k=9)
     assert len(reranked) == 9
     assert [h.score for h in reranked] == sorted((h.score for h in reranked), reverse=True)
+
+
+def test_the_rerank_reads_the_best_fused_passages_the_cap_pushed_down(
+    tmp_path: Path, real_embeddings
+) -> None:
+    # A long article on the question's subject fills the fused head; the per-article cap pushes
+    # its further passages below the rerank's depth, where the one holding the answer may be.
+    store = _chroma(tmp_path, real_embeddings, "long")
+    _add(store, _long_article_docs())
+    query = "city budget figures"
+    plain = HybridRetriever(store, max_per_article=None)
+    fused = plain.retrieve_modes(query, 9, modes=("rrf",))["rrf"][:4]
+    assert _articles(fused).count("long") >= 3  # the situation this guards
+
+    def reranked(rerank_fused: int) -> set[str]:
+        retriever = HybridRetriever(
+            store, max_per_article=1, rerank_depth=2, rerank_fused=rerank_fused
+        )
+        passages, features = retriever.rerank_features(query, k=1)
+        assert len(features) == len(passages)
+        return {p.id for p in passages}
+
+    best_fused = {h.passage.id for h in fused}
+    assert not best_fused <= reranked(0)
+    assert best_fused <= reranked(4)
 
 
 def test_prefer_recent_lifts_a_newer_near_duplicate(real_embeddings) -> None:

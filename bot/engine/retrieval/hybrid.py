@@ -52,6 +52,11 @@ DEFAULT_DENSE_WEIGHT = 1.0
 DEFAULT_LEXICAL_WEIGHT = 1.5
 DEFAULT_OVER_CAP_DECAY = 0.8
 DEFAULT_MAX_PER_ARTICLE = 2
+# The rerank reads the first ``rerank_depth`` passages of the capped list and, beside them, the
+# first this-many of the fused list: a long article on the question's subject fills the fused
+# head with its passages, and the cap pushed the one holding the answer below the rerank's depth
+# (fused rank 10 -> capped 35 for a question about a 25-passage story).
+DEFAULT_RERANK_FUSED = 15
 MODES = ("hybrid", "rrf", "dense", "bm25")
 
 
@@ -82,7 +87,8 @@ class HybridRetriever:
     ``over_cap_decay=0`` the extra passages go behind every other candidate; they are never
     dropped, so a narrow filter still fills ``k``.
 
-    ``hybrid`` then reranks the first ``rerank_depth`` candidates of that list by the evidence
+    ``hybrid`` then reranks the first ``rerank_depth`` candidates of that list (and any of the
+    first ``rerank_fused`` of the fused list the cap pushed below them) by the evidence
     their sentences hold (see ``rerank``; ``Hit.score`` becomes the model's probability, or with
     ``prefer_recent`` ``1 / (rrf_k + reranked rank)`` times the boost) and applies the cap again;
     ``rrf`` is the fused list without the rerank. A store that keeps no sentence vectors (no
@@ -108,6 +114,7 @@ class HybridRetriever:
         tokenizer: Tokenizer | None = None,
         rerank_depth: int = DEFAULT_RERANK_DEPTH,
         rerank_weights: RerankWeights | None = None,
+        rerank_fused: int = DEFAULT_RERANK_FUSED,
     ) -> None:
         if max_per_article is not None and max_per_article < 1:
             raise ValueError("max_per_article must be at least 1 (or None for no cap)")
@@ -132,6 +139,7 @@ class HybridRetriever:
         self.recency_weight = recency_weight
         self.recency_half_life_days = recency_half_life_days
         self.rerank_depth = rerank_depth
+        self.rerank_fused = rerank_fused
         self.rerank_weights = rerank_weights or load_weights()
 
     # Retriever protocol -------------------------------------------------------------------
@@ -231,7 +239,7 @@ class HybridRetriever:
         known: dict[str, Passage],
         prefer_recent: bool,
     ) -> list[tuple[str, float]]:
-        """The first ``rerank_depth`` fused candidates (at least ``k``) by evidence, then the rest.
+        """The rerank candidates (see ``_candidates``) by evidence, then the rest in fused order.
 
         Reads the candidates' passage and sentence vectors in one store call; their passages
         join ``known`` so finishing fetches nothing twice.
@@ -242,7 +250,8 @@ class HybridRetriever:
         ordered, candidates, features = found
         scores = rerank_scores(features, self.rerank_weights)
         order = sorted(range(len(candidates)), key=lambda i: -scores[i])
-        rest = [pid for pid, _ in ordered[max(self.rerank_depth, k) :]]
+        reranked_ids = {c.id for c in candidates}
+        rest = [pid for pid, _ in ordered if pid not in reranked_ids]
         if prefer_recent:
             # The model's scores spread too far for a x1.3 to count: asked for recent articles,
             # score by reranked rank as fusion scores by fused rank, 1 / (rrf_k + rank), so the
@@ -267,6 +276,10 @@ class HybridRetriever:
     ) -> tuple[list[tuple[str, float]], list[Candidate], np.ndarray] | None:
         """The diversified fused list, its head as rerank candidates and their features.
 
+        The head is the first ``rerank_depth`` (at least ``k``) of the capped list, and then any
+        of the first ``rerank_fused`` fused passages the cap pushed below it; each candidate's
+        rank is its place in the capped list.
+
         None when there is nothing to rerank or the store keeps no sentence vectors.
         """
         fetch = getattr(self.store, "passage_vectors", None)
@@ -276,11 +289,17 @@ class HybridRetriever:
         if self.max_per_article is not None:
             ordered = self._diversify(scored, ranked, known, self.max_per_article)
         head = ordered[: max(self.rerank_depth, k)]
+        if ordered is not scored:  # the cap must not keep the best fused passages from it
+            taken = {pid for pid, _ in head}
+            position = {pid: i for i, (pid, _) in enumerate(ordered)}
+            pushed_out = [item for item in scored[: self.rerank_fused] if item[0] not in taken]
+            head += sorted(pushed_out, key=lambda item: position[item[0]])
+        rank_of = {pid: i for i, (pid, _) in enumerate(ordered, start=1)}
         vectors = fetch([pid for pid, _ in head])
         lexical = ranked.lexical
         candidates = [
-            Candidate(pid, rank, lexical.score_of(pid) if lexical else 0.0, vectors[pid])
-            for rank, (pid, _) in enumerate(head, start=1)
+            Candidate(pid, rank_of[pid], lexical.score_of(pid) if lexical else 0.0, vectors[pid])
+            for pid, _ in head
             if pid in vectors  # deleted since the lexical index was built: dropped
         ]
         if not candidates:
