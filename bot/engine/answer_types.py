@@ -667,7 +667,7 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         ]
         found += [
             p
-            for p in _matches(_QUANTITY, sentence)
+            for p in map(_without_trailing_stopword, _matches(_QUANTITY, sentence))
             if not _YEAR_ONLY.fullmatch(p.text)
             and _CARDINAL.search(p.text)
             and not any(d.start < p.end and p.start < d.end for d in days)
@@ -717,6 +717,19 @@ _IN_PLAY_AFTER = re.compile(
     re.I,
 )
 _YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
+
+
+def _without_trailing_stopword(phrase: Phrase) -> Phrase:
+    """A number's phrase without a function word after it: "since 2014 and ..." is a year.
+
+    The word after a number is taken for what it counts ("13 markets"); "and", "to" or "in"
+    counts nothing, and left on it hides a year from the year test.
+    """
+    head, _, last = phrase.text.rpartition(" ")
+    if head and last.lower() in STOPWORDS:
+        return Phrase(phrase.start, phrase.start + len(head), head)
+    return phrase
+
 _YEAR = re.compile(
     r"\b(?:1\d\d\d|20\d\d)s?\b|\b\d{3,4}\s?(?:BC|BCE|AD|CE)\b|\b(?:AD|CE)\s\d{1,4}\b"
 )

@@ -311,6 +311,17 @@ def test_a_day_of_a_date_or_one_of_a_kind_is_no_count():
     assert [p.text for p in find_spans("quantity", sentence, "how many times?")] == ["17 times"]
 
 
+def test_a_year_before_a_function_word_is_no_count():
+    # The word after a number is read as what it counts; "and" counts nothing.
+    sentence = "The ferry has run since 2014 and carried 900 riders to 3 islands in May."
+    found = find_spans("quantity", sentence, "how many people ride the ferry?")
+    assert [p.text for p in found] == ["900 riders", "3 islands"]
+    assert [p.text for p in find_spans("quantity", "Fares rose 5 to 7 times.", "how many")] == [
+        "5",
+        "7 times",
+    ]
+
+
 @pytest.mark.parametrize(
     ("sentence", "counts"),
     [
