@@ -270,7 +270,8 @@ def write_results(results: dict[str, Any], out: Path) -> None:
         "Question in, top-10 passages out (hybrid: query embedding + Chroma HNSW top-"
         f"{results['settings']['dense_candidates']} + BM25 top-"
         f"{results['settings']['lexical_candidates']} + RRF + per-article cap, then the evidence "
-        f"rerank of the top {results['settings']['rerank_depth']} (one store read of their "
+        f"rerank of the top {results['settings']['rerank_depth']} and of any of the fused top "
+        f"{results['settings']['rerank_fused']} the cap pushed below them (one store read of their "
         "passage and sentence vectors) + cap + passage fetch), no LLM; `rrf` is the same without "
         "the rerank (the previous retriever), measured in the same run, alternating which goes "
         f"first. Milliseconds over {results['settings']['queries']} SQuAD dev questions per "
@@ -354,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             "dense_candidates": defaults.get("dense_candidates"),
             "lexical_candidates": defaults.get("lexical_candidates"),
             "rerank_depth": defaults.get("rerank_depth"),
+            "rerank_fused": defaults.get("rerank_fused"),
             "embedding_dtype": embeddings.dtype,
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(default)"),
         },
