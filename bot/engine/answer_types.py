@@ -357,17 +357,21 @@ _KEYWORD_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )  # fmt: skip
 
 
+_HEAD_OF_PHRASE = re.compile(r"\s+(?:of|for)\b", re.I)
+
+
 def _keyword_type(query: str) -> str | None:
     """The kind a keyword query names ("... reopening date" -> date); None for a real question."""
     if _WH_WORD.search(query) or query.rstrip().endswith("?"):
         return None
-    # The head of a query is at its end ("ferry route launch date", "skerryline revenue q3"); a
-    # kind word earlier on is a topic ("fort worth girl", "game day snacks"), not what is wanted.
+    # The head of a query is at its end ("ferry route launch date", "skerryline revenue q3"), or
+    # before "of" / "for" ("population of warsaw", "reason for the delay"); a kind word earlier
+    # on is a topic ("fort worth girl", "game day snacks"), not what is wanted.
     found = [
         (m.start(), kind)
         for kind, pattern in _KEYWORD_TYPES
         for m in pattern.finditer(query)
-        if len(query[m.end() :].split()) <= 1
+        if len(query[m.end() :].split()) <= 1 or _HEAD_OF_PHRASE.match(query, m.end())
     ]
     return max(found)[1] if found else None
 

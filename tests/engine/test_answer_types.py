@@ -50,6 +50,10 @@ from bot.engine.text import stem
         ("777x program behind schedule", None),
         ("star trek sequel director", "person"),  # a role at its end asks who
         ("moon lander maker", "org"),
+        ("reason for the ferry strike", "reason"),  # the head before "of" / "for"
+        ("population of skerry island", "quantity"),
+        ("cost of the harbour tunnel", "money"),
+        ("best time of day for the ferry", None),
         ("is the date of the vote known?", None),  # a question, not a keyword query
     ],
 )
