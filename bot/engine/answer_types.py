@@ -734,6 +734,7 @@ def _without_trailing_stopword(phrase: Phrase) -> Phrase:
         return Phrase(phrase.start, phrase.start + len(head), head)
     return phrase
 
+
 _YEAR = re.compile(
     r"\b(?:1\d\d\d|20\d\d)s?\b|\b\d{3,4}\s?(?:BC|BCE|AD|CE)\b|\b(?:AD|CE)\s\d{1,4}\b"
 )

@@ -179,6 +179,32 @@ def test_the_likeliest_typo_wins_over_the_most_common_word() -> None:
     assert not tokenizer.misspelt("water", frequency)  # indexed
 
 
+def test_a_compound_meets_its_hyphenated_and_closed_spellings(
+    tmp_path: Path, real_embeddings
+) -> None:
+    store = _chroma(tmp_path, real_embeddings, "compounds")
+    banks = "Young neo-banks such as Chime signed up millions of users."
+    cafe = "The cafe now offers free wifi to every guest."
+    _add(
+        store,
+        CORPUS
+        + [
+            _doc("banks", 0, banks, title="Banking apps grow"),
+            _doc("cafe", 0, cafe, title="Cafe upgrades"),
+        ],
+    )
+    retriever = HybridRetriever(store)
+    assert _articles(retriever.retrieve_lexical("that piece on neobanks", k=1)) == ["banks"]
+    assert _articles(retriever.retrieve_lexical("wi-fi", k=1)) == ["cafe"]
+    tokenizer = retriever.lexical.tokenizer
+    frequency = retriever.lexical.index.document_frequency
+    assert tokenizer.query_tokens("neobanks", frequency) == tokenizer("neo banks")
+    # a hyphenated word counts written closed only where a story writes it so
+    assert tokenizer.query_tokens("neo-banks", frequency) == tokenizer("neo banks")
+    assert tokenizer.query_tokens("wi-fi", frequency) == tokenizer("wi fi wifi")
+    assert tokenizer.split_compound("qwzxvbank", frequency) == []  # "qwzxv" is no word
+
+
 def test_british_and_american_spellings_of_a_word_meet(store) -> None:
     retriever = HybridRetriever(store)
     tokenizer = retriever.lexical.tokenizer

@@ -53,6 +53,7 @@ _LOCK_FILE = ".lock"
 
 # Words that carry no topic; the list of bm25s (scikit-learn's English list).
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+_HYPHENATED = re.compile(r"(?<![\w-])[a-z]+(?:-[a-z]+)+(?![\w-])")  # "wi-fi", "neo-banks"
 # A plain word, possessive aside ("stadai's"); not part of a hyphenated or digit-bearing token.
 _ALPHA_WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?=['’]s\b|(?![\w'’-]))")
 
@@ -113,8 +114,11 @@ class Tokenizer:
         People type questions fast ("resturant", "finsihed"); BM25 then loses exactly the rare
         word that mattered. A word of ``MIN_TYPO_LENGTH`` letters or more whose stem no document
         holds is read as the indexed word one edit away (``nearest_indexed``); with none, it
-        stays as it was. (``correct_spelling`` reads typos in the question's text the same way,
-        for the reader; this catches, for BM25 only, English words no article uses.)
+        stays as it was, or is read as two indexed words written closed ("neobanks" for
+        "neo-banks", ``split_compound``). A hyphenated word also counts written closed when a
+        story writes it so ("wi-fi" finds "wifi"). (``correct_spelling`` reads typos in the
+        question's text the same way, for the reader; this catches, for BM25 only, English
+        words no article uses.)
         """
         words = [w for w in _TOKEN_RE.findall(text.lower()) if w not in self._stopwords]
         tokens = self(" ".join(words))
@@ -124,8 +128,33 @@ class Tokenizer:
                 out.append(token)
                 continue
             better = self.nearest_indexed(word, document_frequency)
-            out.append(self.stems([better])[0] if better is not None else token)
+            if better is not None:
+                out.append(self.stems([better])[0])
+            else:
+                out.extend(self.split_compound(word, document_frequency) or [token])
+        for compound in _HYPHENATED.findall(text.lower()):
+            closed = self(compound.replace("-", ""))
+            if closed and document_frequency(closed[0]):
+                out.extend(closed)
         return out
+
+    def split_compound(self, word: str, document_frequency: Callable[[str], int]) -> list[str]:
+        """The tokens of ``word`` read as two indexed words written closed, or ``[]``.
+
+        A story may write "neo-banks" and a question "neobanks" ("startup" for "start-up"):
+        the closed word is indexed nowhere, its halves are. Each half is an English word of
+        three letters or more; of several splits, the one whose rarer half most documents hold.
+        """
+        best: tuple[int, list[str]] | None = None
+        for cut in range(MIN_PART_LENGTH, len(word) - MIN_PART_LENGTH + 1):
+            halves = (word[:cut], word[cut:])
+            parts = self(" ".join(halves))
+            if len(parts) != 2 or not all(map(is_english_word, halves)):
+                continue
+            frequency = min(document_frequency(part) for part in parts)
+            if frequency and (best is None or frequency > best[0]):
+                best = (frequency, parts)
+        return best[1] if best is not None else []
 
     def nearest_indexed(self, word: str, document_frequency: Callable[[str], int]) -> str | None:
         """The word one edit from ``word`` that the index holds, or ``None``.
@@ -161,6 +190,7 @@ class Tokenizer:
 
 
 MIN_TYPO_LENGTH = 5
+MIN_PART_LENGTH = 3  # letters in each half of a compound written closed
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
