@@ -41,7 +41,7 @@ _AGE = re.compile(
 _QUANTITY = re.compile(
     rf"(?:\b(?:about|around|nearly|almost|roughly|some|up to|more than|less than|over|under|"
     rf"at least|only|just)\s)?"
-    rf"(?:\b{_NUM}|\b{_NUMWORD}\b)(?:\s?-?\s?{_SCALE})?"
+    rf"(?:\b{_NUM}|\b{_NUMWORD}\b|(?<=\ba )single\b)(?:\s?-?\s?{_SCALE})?"
     rf"(?:[- ][a-z]+)?",
     re.I,
 )
@@ -778,7 +778,7 @@ _UNIT_END = re.compile(
 _CARDINAL = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    r"eighty|ninety|hundred|thousand|million|billion|trillion|dozens?)\b",
+    r"eighty|ninety|hundred|thousand|million|billion|trillion|dozens?|single)\b",
     re.I,
 )
 # Kinds a sentence must hold a phrase of to answer at all. A reason or a "what" can be put in

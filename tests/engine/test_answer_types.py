@@ -315,6 +315,12 @@ def test_a_day_of_a_date_or_one_of_a_kind_is_no_count():
     assert [p.text for p in find_spans("quantity", sentence, "how many times?")] == ["17 times"]
 
 
+def test_a_single_thing_is_a_count_of_one():
+    sentence = "Each ticket admits a single rider, and her new single topped the charts."
+    found = find_spans("quantity", sentence, "how many riders does a ticket admit?")
+    assert [p.text for p in found] == ["single rider"]
+
+
 def test_a_year_before_a_function_word_is_no_count():
     # The word after a number is read as what it counts; "and" counts nothing.
     sentence = "The ferry has run since 2014 and carried 900 riders to 3 islands in May."
