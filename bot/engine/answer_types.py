@@ -70,7 +70,12 @@ _DATE = re.compile(
     rf"|\b(?-i:AD|CE)\s\d{{1,4}}\b|\b\d{{1,4}}\s?(?-i:BC|BCE|AD|CE)\b"
     rf"|\b(?:the\s)?(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINAL_WORDS})[\s-]century(?:\s(?-i:BC|BCE|AD|CE))?\b"
     rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
-    rf"|\b(?:yesterday|today|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b",
+    rf"|\b(?:yesterday|today|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b"
+    # A time counted back from now: "two weeks ago", "around a billion years ago".
+    rf"|\b(?:(?:about|around|some|nearly|almost|roughly|over|more than|less than)\s)?"
+    rf"(?:{_NUM}|{_NUMWORD}|a|an|a few|several)(?:\s{_SCALE})?\s"
+    rf"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|millennia)"
+    rf"\sago\b",
     re.I,
 )
 _DURATION = re.compile(
@@ -92,6 +97,11 @@ _PERIOD = re.compile(
     re.I,
 )
 # "how long is the bridge" asks for a length; "how long did the strike last" for a time.
+_ASKS_HOW_FAR_TOWARD = re.compile(
+    r"\bhow far (?:(?:north|south)(?:-?(?:east|west))?|east|west|inland|upstream|downstream|"
+    r"afield)\b",
+    re.I,
+)
 _ASKS_LENGTH = re.compile(
     r"\bhow long (?:is|are|was|were)\b(?!.*\b(?:for|ago|since|until)\b)|"
     r"\bhow long (?:does|do|did)\b.*\b(?:stretch|extend|run along|reach|measure|span)\b",
@@ -655,6 +665,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         found.sort(key=lambda p: p.start)
     elif kind == "distance":
         found = _matches(_DISTANCE, sentence)
+        if _ASKS_HOW_FAR_TOWARD.search(question):  # "how far west did it extend?" -> a place
+            found = sorted(found + _names(sentence, q_words), key=lambda p: p.start)
     elif kind == "date":
         found = _matches(_DATE, sentence)
         if _ASKS_WHEN_GENERIC.search(question):  # "when do larvae settle?" "after they..."

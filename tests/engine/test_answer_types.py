@@ -315,6 +315,22 @@ def test_a_day_of_a_date_or_one_of_a_kind_is_no_count():
     assert [p.text for p in find_spans("quantity", sentence, "how many times?")] == ["17 times"]
 
 
+def test_a_time_counted_back_from_now_is_a_date():
+    sentence = "Around a billion years ago a cell took it in; the ferry left two weeks ago."
+    found = find_spans("date", sentence, "how long ago did a cell take it in?")
+    assert [p.text for p in found] == ["Around a billion years ago", "two weeks ago"]
+
+
+def test_how_far_toward_somewhere_is_answered_by_a_place():
+    sentence = "By 1218 the ferry line reached as far north as Skerry Island, 40 km away."
+    question = "how far north did the ferry line reach?"
+    assert [p.text for p in find_spans("distance", sentence, question)] == [
+        "Skerry Island",
+        "40 km",
+    ]
+    assert [p.text for p in find_spans("distance", sentence, "how far is it?")] == ["40 km"]
+
+
 def test_a_single_thing_is_a_count_of_one():
     sentence = "Each ticket admits a single rider, and her new single topped the charts."
     found = find_spans("quantity", sentence, "how many riders does a ticket admit?")
