@@ -140,6 +140,13 @@ _STATED_REASON = re.compile(
     r"caused by|led to|resulted in|the reason)\b",
     re.I,
 )
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+# DEMONYMS also holds modifiers that name no one ("Former", "Southern", "Catholic").
+_NATIONALITIES = DEMONYMS - {
+    "catholic", "christian", "conservative", "democratic", "eastern", "federal", "former",
+    "jewish", "latin", "liberal", "muslim", "new", "northern", "republican", "south", "southern",
+    "veteran", "western", "arab", "african", "asian", "european", "californian", "texan",
+}  # fmt: skip
 _CAPITALISED = re.compile(
     r"(?:[A-Z][\w'’&.-]*|[A-Z]{2,})(?:\s+(?:(?:of|the|de|da|van|der|von|am|al|bin|la|le|du|and|&)"
     r"\s+)?(?:(?:al|el|ad|ash|as|an)-)?(?:[A-Z][\w'’&.-]*))*"  # "Muhammad Abd al-Salaam Farag"
@@ -224,14 +231,15 @@ _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percent", re.compile(r"\b(?:what|which|how much) (?:%|percent|percentage|share)\b|%", re.I)),
     ("score", re.compile(r"\b(?:final )?score\b|\bstat ?line\b|\bresult of the (?:game|match)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b(?! ago)|\bfor how long\b|\bhow many (?:years|days|weeks|months|hours|minutes)\b", re.I)),
-    ("distance", re.compile(r"\bhow far\b|\bhow (?:high|tall|deep|wide)\b|\bdistance\b", re.I)),
+    ("distance", re.compile(r"\bhow far\b(?!.*\b(?:back|dates? back)\b)|\bhow (?:high|tall|deep|wide)\b|\bdistance\b", re.I)),
     ("money", re.compile(r"\bhow much\b.*\b(?:pay|paid|cost|spend|spent|worth|price|fork|charge|raise|earn|sell|sold|buy|bought|fund|fine|budget|revenue|salary|money|deal|damages|value|valued|fee|tix|tickets?)|\b(?:what|what's|whats)\b.*\b(?:price|cost|fee|salary|revenue|budget|valuation|worth|damages)\b|\bhow much money\b", re.I)),
-    ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:years?|dates?|days?|months?|time|decades?|century)\b|\btil+ when\b|\bhow long ago\b|\bwhat time\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:years?|dates?|days?|months?|time|decades?|century)\b|\btil+ when\b|\bhow long ago\b|\bwhat time\b|\bhow far back\b|\bdates? back\b", re.I)),
     ("frequency", re.compile(r"\bhow (?:often|frequently)\b|\bhow many times (?:a|an|per|each|every)\b", re.I)),
     ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b", re.I)),
     ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to|kicked off|triggered|prompted|sparked|made)\b|\bthe reason\b|\bwhat for\b", re.I)),
     ("place", re.compile(rf"\bwhere\b|\b(?:what|which) {_MODIFIERS}(?:{_PLACE_NOUNS})\b", re.I)),
     ("person", re.compile(rf"\bwho(?:m|se|'s| is| was)?\b|\b(?:what|which) {_MODIFIERS}(?:{_PERSON_NOUNS})\b|\bname of the (?:person|man|woman|guy)\b", re.I)),
+    ("nationality", re.compile(r"\bwhat nationality\b|\bnationality (?:is|was|are|were)\b", re.I)),
     ("colour", re.compile(r"\b(?:what|which) colou?rs?\b|\bcolou?rs? (?:is|are|was|were|did)\b", re.I)),
     ("org", re.compile(rf"\b(?:what|which) {_MODIFIERS}(?:{_ORG_NOUNS})\b", re.I)),
 )  # fmt: skip
@@ -705,6 +713,12 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             found = [p for p in found if len(_LIST_SEPARATOR.split(p.text)) == wanted]
     elif kind == "colour":
         found = _matches(_COLOUR, sentence)
+    elif kind == "nationality":  # "what nationality is the band?" -> "British"
+        found = [
+            p
+            for p in _matches(_CAPITALISED_WORD, sentence)
+            if p.text.lower() in _NATIONALITIES and p.text.lower() not in q_words
+        ]
     elif kind in ("place", "person", "org"):
         # The noun that asked for the name is often part of it: "which park" -> "Marronnier
         # Park", "which department" -> "Department of Social Services".

@@ -55,6 +55,9 @@ from bot.engine.text import stem
         ("cost of the harbour tunnel", "money"),
         ("best time of day for the ferry", None),
         ("is the date of the vote known?", None),  # a question, not a keyword query
+        ("how far back does the ferry line date?", "date"),  # not a distance
+        ("How far does the harbour wall date back to?", "date"),
+        ("what nationality is the ferry's captain?", "nationality"),
     ],
 )
 def test_expected_type(question, kind):
@@ -329,6 +332,12 @@ def test_how_far_toward_somewhere_is_answered_by_a_place():
         "40 km",
     ]
     assert [p.text for p in find_spans("distance", sentence, "how far is it?")] == ["40 km"]
+
+
+def test_a_nationality_is_answered_by_a_demonym_not_a_modifier():
+    sentence = "Former captain Ina Berg, a Norwegian sailor, joined the Southern Ferry Line."
+    found = find_spans("nationality", sentence, "what nationality is the captain?")
+    assert [p.text for p in found] == ["Norwegian"]
 
 
 def test_a_single_thing_is_a_count_of_one():
