@@ -635,6 +635,27 @@ def asked_count(question: str) -> int | None:
     return int(word) if word.isdigit() else _COUNT_WORDS[word]
 
 
+def is_of_kind(kind: str | None, phrase: str, question: str) -> bool:
+    """Whether a short answer (a model's, say) is of the kind ``question`` asks for.
+
+    A date asked is answered by a date, an amount by an amount (``GATED_KINDS``); a cause is
+    never a bare date or number ("what kicked off the protests?" is not "1989"). Other kinds
+    (names, things, lists) may be put in any words, so any phrase may be one.
+    """
+    if kind in GATED_KINDS:
+        if find_spans(kind, phrase, question):
+            return True
+        # A bare "42" for "how old", "in the fall" for "when": the finders read a phrase in its
+        # sentence, so a number, a number word or a word of time passes here; a name does not.
+        said = {w.lower() for w in words(phrase)}
+        return kind != "colour" and (
+            bool(re.search(r"\d", phrase)) or bool(said & (NUMBER_WORDS | DATE_WORDS))
+        )
+    if kind == "reason":
+        return not _BARE_DATE_OR_NUMBER.fullmatch(phrase.strip(" .,;:!?\"'“”‘’"))
+    return True
+
+
 def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     """Phrases of ``sentence`` of the ``kind`` asked that are not just the question's own words.
 
@@ -747,6 +768,7 @@ _IN_PLAY_AFTER = re.compile(
     re.I,
 )
 _YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
+_BARE_DATE_OR_NUMBER = re.compile(rf"(?:in |on |since )?(?:{_DATE.pattern}|{_NUM})", re.I)
 
 
 def _without_trailing_stopword(phrase: Phrase) -> Phrase:

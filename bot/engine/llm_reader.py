@@ -41,7 +41,7 @@ from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.engine.answer_types import expected_type
+from bot.engine.answer_types import expected_type, is_of_kind
 from bot.engine.extractive import overlaps, sentences_beside
 from bot.engine.followup import split_context
 from bot.engine.llm import capped
@@ -108,7 +108,7 @@ class LLMVerdict:
     short_answer: str | None
     # model / reader / reader-stated / model-refused / unsupported / unread (the reader finds no
     # support) / unconfirmed (the checking call says the quote does not state it) / echo /
-    # no-candidates
+    # off-kind (the model's answer is not of the kind asked: a name for "when") / no-candidates
     decision: str
     model_text: str
 
@@ -346,7 +346,9 @@ class LLMReader:
         answer where the reader, reading the same passages, abstains with support under its
         threshold: they don't address the question. Where the reader's lead states the kind
         asked outright (``ExtractiveResult.stated``), a model answer from another sentence gives
-        way to it; a reply that only repeats the question gives way to any reader answer.
+        way to it; a reply that only repeats the question gives way to any reader answer, and
+        so does one not of the kind asked (``is_of_kind``: a name for "when", a year for what
+        caused something).
         """
         phrase, cited = parse_reply(model_text)
         if phrase is not None and echoes_question(phrase, question):
@@ -362,6 +364,13 @@ class LLMReader:
             if found is not None and self._unsupported_by_reading(reader_result):
                 log.info("model answer %r: the reader finds no support for any", phrase[:80])
                 return LLMVerdict("", (), True, None, "unread", model_text)
+            kind = expected_type(split_context(question)[0])
+            if found is not None and not is_of_kind(kind, phrase, question):
+                # "1989" for what kicked off the protests, a name for when: not an answer.
+                log.info("model answer %r is not of the kind asked (%s)", phrase[:80], kind)
+                if not reader_result.abstained and reader_result.short_answer:
+                    return self._from_reader(reader_result, "reader", model_text)
+                return LLMVerdict("", (), True, None, "off-kind", model_text)
             # (A stated reader answer is never an abstention, so it has a first citation.)
             if (
                 found is not None

@@ -11,6 +11,7 @@ from bot.engine.answer_types import (
     expected_type,
     find_spans,
     given_names,
+    is_of_kind,
 )
 from bot.engine.text import stem
 
@@ -332,6 +333,24 @@ def test_how_far_toward_somewhere_is_answered_by_a_place():
         "40 km",
     ]
     assert [p.text for p in find_spans("distance", sentence, "how far is it?")] == ["40 km"]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "fits"),
+    [
+        ("when did the bridge open?", "Monday", True),
+        ("when does the tour start?", "in the fall", True),  # a word of time
+        ("when did the bridge open?", "Ina Berg", False),
+        ("how old is the captain?", "42", True),  # a bare number, read without its sentence
+        ("how many people came?", "Skerry Island", False),
+        ("what kicked off the strike?", "1989", False),  # a year is no cause
+        ("what kicked off the strike?", "a pay cut", True),
+        ("who won the cup?", "1989", True),  # names and things may be put in any words
+        ("what colour is the ferry?", "the logo", False),
+    ],
+)
+def test_an_answer_is_of_the_kind_asked(question, answer, fits):
+    assert is_of_kind(expected_type(question), answer, question) is fits
 
 
 def test_a_nationality_is_answered_by_a_demonym_not_a_modifier():

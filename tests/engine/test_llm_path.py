@@ -420,6 +420,31 @@ def test_a_model_answer_from_another_sentence_gives_way_to_a_stated_one():
     assert verdict.decision == "model"
 
 
+CLOSURE = (
+    "The bridge first closed in 1989 for repairs. This year's closure was sparked by cracks "
+    "in the main cable, engineers said."
+)
+
+
+def test_a_model_answer_not_of_the_kind_asked_gives_way_to_the_reader():
+    from bot.engine.extractive import ExtractiveResult
+    from bot.engine.llm_reader import LLMReader
+
+    hits = FixedRetriever([CLOSURE]).hits
+    cause = "This year's closure was sparked by cracks in the main cable, engineers said."
+    reading = _reading(hits, cause, stated=False, short="cracks in the main cable")
+    reader = LLMReader(fake(), ExtractiveAnswerer())
+    # A year is no cause: the reader's answer stands instead.
+    verdict = reader.decide("what kicked off this year's closure?", hits, "1989 [1]", reading)
+    assert verdict.decision == "reader" and "cracks" in verdict.text
+    # A name is no date; with no reader answer to stand instead, it is a refusal.
+    unread = ExtractiveResult(text="", citations=(), abstained=True, support=0.6)
+    verdict = reader.decide("when did the bridge first close?", hits, "engineers [1]", unread)
+    assert verdict.decision == "off-kind" and verdict.abstained
+    verdict = reader.decide("when did the bridge first close?", hits, "in 1989 [1]", unread)
+    assert verdict.decision == "model" and "1989" in verdict.text
+
+
 def test_a_reply_repeating_the_question_gives_way_to_the_readers_answer():
     from bot.engine.llm_reader import LLMReader
 
