@@ -351,6 +351,7 @@ class LLMReader:
         caused something).
         """
         phrase, cited = parse_reply(model_text)
+        kind = expected_type(split_context(question)[0])
         if phrase is not None and echoes_question(phrase, question):
             log.info("model answer %r only repeats the question", phrase[:80])
             if not reader_result.abstained:
@@ -364,7 +365,6 @@ class LLMReader:
             if found is not None and self._unsupported_by_reading(reader_result):
                 log.info("model answer %r: the reader finds no support for any", phrase[:80])
                 return LLMVerdict("", (), True, None, "unread", model_text)
-            kind = expected_type(split_context(question)[0])
             if found is not None and not is_of_kind(kind, phrase, question):
                 # "1989" for what kicked off the protests, a name for when: not an answer.
                 log.info("model answer %r is not of the kind asked (%s)", phrase[:80], kind)
@@ -400,7 +400,7 @@ class LLMReader:
         stated_reason = (
             not reader_result.abstained
             and reader_result.short_answer is not None
-            and expected_type(split_context(question)[0]) == "reason"
+            and kind == "reason"
         )
         if stated_reason or (not reader_result.abstained and reader_result.stated):
             return self._from_reader(reader_result, "reader", model_text)

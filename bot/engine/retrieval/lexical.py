@@ -141,9 +141,10 @@ class Tokenizer:
     def split_compound(self, word: str, document_frequency: Callable[[str], int]) -> list[str]:
         """The tokens of ``word`` read as two indexed words written closed, or ``[]``.
 
-        A story may write "neo-banks" and a question "neobanks" ("startup" for "start-up"):
-        the closed word is indexed nowhere, its halves are. Each half is an English word of
-        three letters or more; of several splits, the one whose rarer half most documents hold.
+        A story may write "neo-banks" and a question "neobanks" (or a story "heard" and a
+        question "overheard"): the closed word is indexed nowhere, its halves are. Each half is
+        an English word of three letters or more; of several splits, the one whose rarer half
+        most documents hold.
         """
         best: tuple[int, list[str]] | None = None
         for cut in range(MIN_PART_LENGTH, len(word) - MIN_PART_LENGTH + 1):
