@@ -635,6 +635,20 @@ def asked_count(question: str) -> int | None:
     return int(word) if word.isdigit() else _COUNT_WORDS[word]
 
 
+def only_in_dateline(phrase: str, sentence: str) -> bool:
+    """True when ``phrase`` stands only in the dateline that opens ``sentence``.
+
+    "WASHINGTON (AP) — Ambassador Sondland ..." says where the story was filed, not where
+    anything in it happened; the reader never answers with it (``_names``), nor should a model.
+    """
+    dateline = _DATELINE.match(sentence)
+    if dateline is None:
+        return False
+    wanted = phrase.strip(" .,;:!?\"'“”‘’").lower()
+    head, rest = sentence[: dateline.end()].lower(), sentence[dateline.end() :].lower()
+    return bool(wanted) and wanted in head and wanted not in rest
+
+
 def is_of_kind(kind: str | None, phrase: str, question: str) -> bool:
     """Whether a short answer (a model's, say) is of the kind ``question`` asks for.
 

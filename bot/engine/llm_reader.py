@@ -41,7 +41,7 @@ from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.engine.answer_types import expected_type, is_of_kind
+from bot.engine.answer_types import expected_type, is_of_kind, only_in_dateline
 from bot.engine.extractive import overlaps, sentences_beside
 from bot.engine.followup import split_context
 from bot.engine.llm import capped
@@ -108,7 +108,8 @@ class LLMVerdict:
     short_answer: str | None
     # model / reader / reader-stated / model-refused / unsupported / unread (the reader finds no
     # support) / unconfirmed (the checking call says the quote does not state it) / echo /
-    # off-kind (the model's answer is not of the kind asked: a name for "when") / no-candidates
+    # off-kind (the model's answer is not of the kind asked: a name for "when") / dateline (it
+    # stands only in the dateline: "WASHINGTON (AP) —") / no-candidates
     decision: str
     model_text: str
 
@@ -348,7 +349,7 @@ class LLMReader:
         asked outright (``ExtractiveResult.stated``), a model answer from another sentence gives
         way to it; a reply that only repeats the question gives way to any reader answer, and
         so does one not of the kind asked (``is_of_kind``: a name for "when", a year for what
-        caused something).
+        caused something) or one that stands only in a dateline ("WASHINGTON (AP) — ...").
         """
         phrase, cited = parse_reply(model_text)
         kind = expected_type(split_context(question)[0])
@@ -371,6 +372,12 @@ class LLMReader:
                 if not reader_result.abstained and reader_result.short_answer:
                     return self._from_reader(reader_result, "reader", model_text)
                 return LLMVerdict("", (), True, None, "off-kind", model_text)
+            if found is not None and only_in_dateline(phrase, found[1]):
+                # "WASHINGTON" from "WASHINGTON (AP) — ...": where the story was filed.
+                log.info("model answer %r stands only in a dateline", phrase[:80])
+                if not reader_result.abstained and reader_result.short_answer:
+                    return self._from_reader(reader_result, "reader", model_text)
+                return LLMVerdict("", (), True, None, "dateline", model_text)
             # (A stated reader answer is never an abstention, so it has a first citation.)
             if (
                 found is not None

@@ -12,6 +12,7 @@ from bot.engine.answer_types import (
     find_spans,
     given_names,
     is_of_kind,
+    only_in_dateline,
 )
 from bot.engine.text import stem
 
@@ -351,6 +352,14 @@ def test_how_far_toward_somewhere_is_answered_by_a_place():
 )
 def test_an_answer_is_of_the_kind_asked(question, answer, fits):
     assert is_of_kind(expected_type(question), answer, question) is fits
+
+
+def test_a_phrase_standing_only_in_a_dateline():
+    sentence = "MARROWICK (AP) — The Marrowick ferry ran aground near Skerry."
+    assert only_in_dateline("MARROWICK", "MARROWICK — The ferry ran aground.")
+    assert not only_in_dateline("Marrowick", sentence)  # the sentence names it too
+    assert not only_in_dateline("Skerry", sentence)
+    assert not only_in_dateline("Skerry", "The ferry ran aground near Skerry.")
 
 
 def test_a_nationality_is_answered_by_a_demonym_not_a_modifier():

@@ -445,6 +445,22 @@ def test_a_model_answer_not_of_the_kind_asked_gives_way_to_the_reader():
     assert verdict.decision == "model" and "1989" in verdict.text
 
 
+def test_a_model_answer_standing_only_in_a_dateline_is_not_an_answer():
+    from bot.engine.extractive import ExtractiveResult
+    from bot.engine.llm_reader import LLMReader
+
+    hits = FixedRetriever(
+        ["MARROWICK (AP) — The ferry captain was at the harbour office when the call came."]
+    ).hits
+    unread = ExtractiveResult(text="", citations=(), abstained=True, support=0.6)
+    reader = LLMReader(fake(), ExtractiveAnswerer())
+    question = "where was the captain when the call came?"
+    verdict = reader.decide(question, hits, "MARROWICK [1]", unread)
+    assert verdict.decision == "dateline" and verdict.abstained  # where the story was filed
+    verdict = reader.decide(question, hits, "the harbour office [1]", unread)
+    assert verdict.decision == "model" and "harbour office" in verdict.text
+
+
 def test_a_reply_repeating_the_question_gives_way_to_the_readers_answer():
     from bot.engine.llm_reader import LLMReader
 
