@@ -369,15 +369,11 @@ class LLMReader:
             if found is not None and not is_of_kind(kind, phrase, question):
                 # "1989" for what kicked off the protests, a name for when: not an answer.
                 log.info("model answer %r is not of the kind asked (%s)", phrase[:80], kind)
-                if not reader_result.abstained and reader_result.short_answer:
-                    return self._from_reader(reader_result, "reader", model_text)
-                return LLMVerdict("", (), True, None, "off-kind", model_text)
+                return self._reader_or_refusal(reader_result, "off-kind", model_text)
             if found is not None and only_in_dateline(phrase, found[1]):
                 # "WASHINGTON" from "WASHINGTON (AP) — ...": where the story was filed.
                 log.info("model answer %r stands only in a dateline", phrase[:80])
-                if not reader_result.abstained and reader_result.short_answer:
-                    return self._from_reader(reader_result, "reader", model_text)
-                return LLMVerdict("", (), True, None, "dateline", model_text)
+                return self._reader_or_refusal(reader_result, "dateline", model_text)
             # (A stated reader answer is never an abstention, so it has a first citation.)
             if (
                 found is not None
@@ -396,9 +392,7 @@ class LLMReader:
                     text = f"“{shown_quote(sentence)}” [1]"
                 return LLMVerdict(text, (citation,), False, phrase, "model", model_text)
             log.info("model answer %r is stated by no shown passage", phrase[:80])
-            if not reader_result.abstained and reader_result.short_answer:
-                return self._from_reader(reader_result, "reader", model_text)
-            return LLMVerdict("", (), True, None, "unsupported", model_text)
+            return self._reader_or_refusal(reader_result, "unsupported", model_text)
         # A reason is a clause, not the short phrase small models are asked for, and they refuse
         # why-questions whose answer they were shown ("... because there hasn't been a sustained
         # period of freezing temperatures"): a reason the reader found answers. So does an
@@ -416,6 +410,15 @@ class LLMReader:
     def _unsupported_by_reading(self, reader_result: ExtractiveResult) -> bool:
         """True when the reader abstained because its support is under its threshold."""
         return reader_result.abstained and reader_result.support < self._reader.threshold
+
+    @classmethod
+    def _reader_or_refusal(
+        cls, result: ExtractiveResult, refusal: str, model_text: str
+    ) -> LLMVerdict:
+        """The reader's answer where it found a short one; else a refusal named ``refusal``."""
+        if not result.abstained and result.short_answer:
+            return cls._from_reader(result, "reader", model_text)
+        return LLMVerdict("", (), True, None, refusal, model_text)
 
     @staticmethod
     def _from_reader(result: ExtractiveResult, decision: str, model_text: str) -> LLMVerdict:
