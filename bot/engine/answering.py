@@ -16,6 +16,12 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from bot.engine.about_article import (
+    ArticleFact,
+    answer_about_article,
+    article_query,
+    asked_field,
+)
 from bot.engine.asked import as_meant
 from bot.engine.decompose import split_question
 from bot.engine.errors import QuestionRejected
@@ -252,7 +258,21 @@ class AnswerService:
         retrieved = time.perf_counter()
         answer: Answer | None = None
         streamed = False
-        if not hits:
+        # "who wrote that wired piece?": the byline, not a name from the text (no model needed).
+        fact = None
+        if len(parts) == 1 and asked_field(standalone) is not None:
+            about = article_query(standalone)
+            article_hits = (
+                self._retriever.retrieve(about, k=self._top_k, filters=filters) if about else []
+            )
+            fact = answer_about_article(standalone, article_hits)
+            if fact is not None:
+                hits = article_hits
+        if fact is not None:
+            answer = self._article_answer(asked, standalone, hits, fact)
+            if streaming:
+                yield AnswerDelta(answer.text)
+        elif not hits:
             answer = Answer(
                 question=asked,
                 standalone_question=standalone,
@@ -313,6 +333,33 @@ class AnswerService:
             answerer=answerer,
             notice=extra.pop("notice", None),  # type: ignore[arg-type]
             extra=dict(extra),
+        )
+
+    def _article_answer(
+        self, asked: str, standalone: str, hits: Sequence[Hit], fact: ArticleFact
+    ) -> Answer:
+        """The answer from an article's metadata (or that its metadata does not say)."""
+        extra: dict[str, object] = {"article_field": fact.field}
+        if fact.short_answer is None:
+            return Answer(
+                question=asked,
+                standalone_question=standalone,
+                text=fact.text,
+                abstained=True,
+                sources=tuple(hits),
+                answerer=EXTRACTIVE_NAME,
+                extra=extra,
+            )
+        extra["short_answer"] = fact.short_answer
+        return Answer(
+            question=asked,
+            standalone_question=standalone,
+            text=fact.text,
+            abstained=False,
+            citations=(fact.citation,),
+            sources=tuple(hits),
+            answerer=EXTRACTIVE_NAME,
+            extra=extra,
         )
 
     def _extractive_answer(

@@ -1,0 +1,245 @@
+"""Questions about an article itself: who wrote it, when it came out, which outlet ran it.
+
+People ask about a story they read once by its byline as often as by its content ("who wrote
+that wired piece on neobanks?", "when was the doobie brothers tour story published?"). The body
+of an article rarely says so (ingest keeps the byline, date and publisher as metadata), so the
+reader would answer with a name or date from the text: the wrong one. These questions are
+answered from the metadata of the article the question names, found by retrieval, and only when
+that article covers what the question says about it; otherwise the normal reader takes over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.engine.followup import split_context
+from bot.engine.models import Citation
+from bot.engine.text import (
+    QUESTION_WORDS,
+    STOPWORDS,
+    split_sentences,
+    stem,
+    terms,
+    words,
+)
+from bot.engine.wordlists import CHAT_FILLER
+from vectorstore.base import Hit, Passage
+
+ArticleField = Literal["author", "published", "source"]
+
+# What people call an article. "report" and "review" are left out: "who wrote the report?"
+# asks about a report the story covers as often as about the story.
+_ARTICLE = (
+    r"(?:article|piece|story|stories|post(?!\s+office)|blog\s*post|blog|op-?ed|column|editorial"
+    r"|write-?up|news\s+item)"
+)
+# An article the user means ("the wired piece", "that story", "this op-ed"), not any article:
+# "what publication published an article about Tesla in 1912?" asks about the text's history.
+_DETERMINER = r"(?:the|that|this|those|these)"
+_REF = rf"\b{_DETERMINER}\s+(?:(?!{_DETERMINER}\b)[\w'’&.+-]+\s+){{0,5}}?{_ARTICLE}\b"
+_WROTE = r"(?:wrote|writes|written|penned|authored)"
+_OUTLET = (
+    r"(?:site|website|outlet|news\s+outlet|publication|paper|newspaper|magazine|news\s+site"
+    r"|publisher|blog)"
+)
+_FIELD_PATTERNS: tuple[tuple[ArticleField, re.Pattern[str]], ...] = (
+    (
+        "author",
+        re.compile(
+            rf"\bwho(?:'s|’s| is| was)?\s+"
+            rf"(?:{_WROTE}|the\s+(?:author|writer|reporter)\s+of)\s+{_REF}"
+            rf"|\b(?:author|writer|byline)\s+(?:of|on|for|behind)\s+{_REF}"
+            rf"|{_REF}.*\b(?:written|penned)\s+by\s+(?:whom|who)\b"
+            rf"|\bwho\s+(?:was|is)\s+{_REF}\s+(?:by|from)\b",
+            re.I,
+        ),
+    ),
+    (
+        "published",
+        re.compile(
+            rf"\bwhen\s+(?:was|were|did|is)\b.*{_REF}.*"
+            r"\b(?:published|posted|written|put\s+out|out|come\s+out|came\s+out|go\s+up"
+            r"|run|ran|released|dated)\b"
+            rf"|\bwhen\s+(?:was|were)\s+{_REF}\s*\??\s*$"
+            r"|\bwhen\s+(?:was|were)\s+(?:it|that|this)\s+(?:published|posted|written)\b"
+            rf"|\b(?:publication|publish(?:ed|ing)?|post(?:ed|ing)?)\s+date\s+of\s+{_REF}"
+            rf"|{_REF}.*\b(?:publication|publish(?:ed|ing)?|post(?:ed|ing)?)\s+date\b"
+            rf"|\bwhat\s+(?:date|day)\s+(?:was|did)\b.*{_REF}.*"
+            r"\b(?:published|posted|come\s+out|run)\b"
+            rf"|\bhow\s+old\s+is\s+{_REF}",
+            re.I,
+        ),
+    ),
+    (
+        "source",
+        re.compile(
+            rf"\b(?:which|what)\s+{_OUTLET}\b.*(?:{_REF}|\b(?:published|ran|run|posted|carried)"
+            rf"\s+(?:it|that|this)\b)"
+            rf"|\b(?:which|what)\s+{_OUTLET}\s+(?:was|is)\s+(?:it|that|this)\s+(?:on|from|in)\b"
+            rf"|\bwho\s+(?:published|ran|posted|carried)\s+{_REF}"
+            rf"|\bwhere\s+(?:was|were|did)\b.*{_REF}.*"
+            r"\b(?:published|posted|run|ran|appear|appeared|come\s+out)\b",
+            re.I,
+        ),
+    ),
+)
+
+# Words that say what is asked about the article, not which article: left out of the words the
+# article must cover.
+_ASKING_WORDS = frozenset(
+    stem(w)
+    for w in (
+        "who", "wrote", "write", "writes", "written", "writer", "author", "authored", "penned",
+        "pen", "byline", "reporter", "journalist", "when", "published", "publish", "publication",
+        "posted", "post", "date", "dated", "day", "out", "come", "came", "released", "release",
+        "run", "ran", "carried", "appear", "appeared", "which", "what", "where", "site",
+        "website", "outlet", "paper", "newspaper", "magazine", "publisher", "name", "article",
+        "piece", "story", "stories", "blog", "op", "ed", "column", "editorial", "write-up",
+        "feature", "interview", "news", "item", "whose", "old", "go", "went", "put",
+    )
+)  # fmt: skip
+_FILLER = frozenset(stem(w) for w in CHAT_FILLER)
+# The share (by rarity) of the question's own words about the article that it must hold (title,
+# publisher, retrieved passages): below it, the question names an article the corpus lacks.
+MIN_COVERAGE = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFact:
+    """A metadata answer: the short answer, the reply text with ``[1]`` and its citation."""
+
+    field: ArticleField
+    short_answer: str | None  # None: the article does not say (its metadata lacks the field)
+    text: str
+    citation: Citation
+
+
+def asked_field(question: str) -> ArticleField | None:
+    """What the question asks about an article itself, or ``None`` (a question about content)."""
+    core, _ = split_context(question)
+    for field, pattern in _FIELD_PATTERNS:
+        if pattern.search(core):
+            return field
+    return None
+
+
+def article_words(question: str) -> dict[str, str]:
+    """The question's words that say which article it means, by stem ("wired", "neobanks")."""
+    core, context = split_context(question)
+    found: dict[str, str] = {}
+    for word in words(f"{core} {context}"):
+        if _about_article(word):
+            found.setdefault(stem(word.lower()), word.lower())
+    return found
+
+
+def article_query(question: str) -> str:
+    """The question cut down to its words about the article, as a search query.
+
+    "when was the article on the sonos move published" searches for "sonos move": the words
+    asking for a date or a byline only pull in pages that talk about dates and writers.
+    """
+    core, context = split_context(question)
+    kept = [w for w in words(f"{core} {context}") if _about_article(w)]
+    return " ".join(kept)
+
+
+def _about_article(word: str) -> bool:
+    found = terms(word, drop=STOPWORDS | QUESTION_WORDS)
+    return bool(found) and found[0] not in _ASKING_WORDS and found[0] not in _FILLER
+
+
+def _rarity(word: str) -> float:
+    """How much a word says about which article is meant: rare words say most.
+
+    Read from general English frequency (wordfreq's Zipf scale, ~1 rare to ~7 "the"): the
+    retrieved passages are too few to tell "coming back" from "quantum" by their own counts.
+    """
+    from wordfreq import zipf_frequency  # ~50 MB list, loaded on the first such question
+
+    return max(0.5, 7.5 - zipf_frequency(word, "en"))
+
+
+def _covers(wanted: Mapping[str, str], passages: Sequence[Passage]) -> bool:
+    """True when ``passages`` (one article) hold ``MIN_COVERAGE`` of ``wanted``, by rarity."""
+    if not wanted:
+        return False
+    first = passages[0]
+    held = set(terms(" ".join([first.title, first.source or "", *(p.text for p in passages)])))
+    total = sum(_rarity(word) for word in wanted.values())
+    found = sum(_rarity(word) for term, word in wanted.items() if term in held)
+    return found / total >= MIN_COVERAGE
+
+
+def _day(published: str) -> str:
+    """The date part of a stored ISO timestamp ("2019-11-15T08:00:00Z" -> "2019-11-15")."""
+    return published.strip()[:10]
+
+
+def _field_value(passage: Passage, field: ArticleField) -> str | None:
+    value = {"author": passage.author, "published": passage.published, "source": passage.source}
+    text = (value[field] or "").strip()
+    if not text:
+        return None
+    return _day(text) if field == "published" else text
+
+
+def _described(passage: Passage, field: ArticleField) -> str:
+    """``“Title” (Publisher, date)``, leaving out the field the answer states."""
+    names: tuple[ArticleField, ...] = ("source", "published")
+    shown = [
+        value
+        for name in names
+        if name != field and (value := _field_value(passage, name)) is not None
+    ]
+    extra = f" ({', '.join(shown)})" if shown else ""
+    return f"“{passage.title or passage.article_id}”{extra}"
+
+
+_STATED = {
+    "author": "{value} — the author of {article} [1]",
+    "published": "{value} — the publication date of {article} [1]",
+    "source": "{value} — the publisher of {article} [1]",
+}
+_NOT_STATED = {
+    "author": "The articles I have don't say who wrote {article}.",
+    "published": "The articles I have don't say when {article} was published.",
+    "source": "The articles I have don't say which outlet published {article}.",
+}
+
+
+def answer_about_article(question: str, hits: Sequence[Hit]) -> ArticleFact | None:
+    """The metadata answer to a question about an article, or ``None`` to read as usual.
+
+    ``hits`` are best retrieved for ``article_query(question)``. The article is the best ranked
+    one that holds at least ``MIN_COVERAGE`` of the question's words about it (its title,
+    publisher and retrieved passages count), so "who wrote the piece on quantum gravity?" never
+    names the author of whatever came closest. The
+    citation quotes the article's first retrieved passage's opening sentence: the answer itself
+    is the article's metadata, which every cited source shows beside it. When the metadata lacks
+    the field, ``short_answer`` is ``None`` and the text says so (an abstention).
+    """
+    field = asked_field(question)
+    if field is None or not hits:
+        return None
+    wanted = article_words(question)
+    by_article: dict[str, list[Passage]] = {}
+    for hit in hits:
+        by_article.setdefault(hit.passage.article_id, []).append(hit.passage)
+    passages = next((p for p in by_article.values() if _covers(wanted, p)), None)
+    if passages is None:
+        return None
+    opening = min(passages, key=lambda p: p.index)
+    spans = split_sentences(opening.text)
+    quote = spans[0].of(opening.text) if spans else opening.text.strip()
+    if not quote:
+        return None
+    citation = Citation(n=1, passage=opening, quote=quote)
+    article = _described(opening, field)
+    value = _field_value(opening, field)
+    if value is None:
+        return ArticleFact(field, None, _NOT_STATED[field].format(article=article), citation)
+    return ArticleFact(field, value, _STATED[field].format(value=value, article=article), citation)

@@ -1,0 +1,195 @@
+"""Questions about an article itself (byline, date, outlet), on a real Chroma store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langchain_core.documents import Document
+
+from bot.engine.about_article import answer_about_article, article_query, asked_field
+from bot.engine.answering import AnswerService
+from bot.engine.models import Turn
+from bot.engine.retrieval import HybridRetriever
+from vectorstore.base import Hit, Passage
+from vectorstore.chroma import ChromaArticleStore, make_client
+from vectorstore.config import StoreSettings
+
+
+def _doc(article: str, index: int, text: str, **meta: str) -> tuple[str, Document]:
+    metadata = {"article_id": article, "passage_index": index, **meta}
+    return f"{article}:{index}", Document(text, metadata=metadata)
+
+
+CORPUS = [
+    _doc(
+        "kelp",
+        0,
+        "Divers replanted twelve hectares of kelp off the northern cape this spring. "
+        "The project was led by marine biologist Ana Ruiz.",
+        title="Kelp forests return to the cape",
+        source="Coastal Ledger",
+        author="Priya Nair",
+        published="2026-04-03T07:30:00+00:00",
+        url="https://ledger.example/kelp",
+    ),
+    _doc(
+        "kelp",
+        1,
+        "Sea urchins had stripped the reef bare after a decade of warm summers.",
+        title="Kelp forests return to the cape",
+        source="Coastal Ledger",
+        author="Priya Nair",
+        published="2026-04-03T07:30:00+00:00",
+        url="https://ledger.example/kelp",
+    ),
+    _doc(
+        "tram",
+        0,
+        "The city's new tram line opened with free rides for the first week. "
+        "Transport chief Omar Haddad cut the ribbon.",
+        title="Tram line opens downtown",
+        source="Metro Daily",
+        published="2026-05-11",
+        url="https://metro.example/tram",
+    ),
+    _doc(
+        "choir",
+        0,
+        "A school choir from the valley won the national youth contest in June.",
+        title="Valley choir wins national contest",
+        source="Valley News",
+        author="Tom Becker",
+        url="https://valley.example/choir",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, real_embeddings) -> ChromaArticleStore:
+    root = tmp_path_factory.mktemp("about")
+    settings = StoreSettings(_env_file=None, data_dir=root / "data")
+    store = ChromaArticleStore(
+        make_client(settings), real_embeddings, collection="about", model_name="minilm"
+    )
+    store.as_langchain().add_documents([d for _, d in CORPUS], ids=[i for i, _ in CORPUS])
+    return store
+
+
+@pytest.fixture(scope="module")
+def service(store: ChromaArticleStore) -> AnswerService:
+    return AnswerService(HybridRetriever(store), embeddings=store.embeddings)
+
+
+# --- what is asked ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("who wrote the ledger piece on the kelp forests?", "author"),
+        ("who's the author of that story about the tram?", "author"),
+        ("who penned this op-ed on school choirs", "author"),
+        ("when was the kelp article published?", "published"),
+        ("what's the publication date of the tram story?", "published"),
+        ("how old is that article on the choir?", "published"),
+        ("which site ran the story about the tram line?", "source"),
+        ("what outlet published the piece on the kelp replanting?", "source"),
+        # About the text, not the article: the reader answers these.
+        ("who wrote the song the choir sang?", None),
+        ("who wrote the letter the story mentions?", None),
+        ("what publication printed an article about kelp in 1950?", None),
+        ("when does the story take place?", None),
+        ("when did the post office run out of stamps?", None),
+        ("what's the writer's name for the new reef?", None),
+    ],
+)
+def test_asked_field_reads_questions_about_an_article(question: str, field: str | None) -> None:
+    assert asked_field(question) == field
+
+
+def test_the_search_query_keeps_only_the_words_naming_the_article() -> None:
+    assert article_query("when was the article on the kelp forests published?") == "kelp forests"
+    assert article_query("who wrote the ledger piece lol") == "ledger"
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def test_the_byline_answers_who_wrote_an_article(service: AnswerService) -> None:
+    answer = service.answer("who wrote the piece about the kelp forests coming back?")
+    assert not answer.abstained
+    assert answer.text.startswith("Priya Nair — the author of “Kelp forests return to the cape”")
+    assert answer.extra["short_answer"] == "Priya Nair"
+    # Not a name from the text ("Ana Ruiz"), and the citation is a real, verbatim passage.
+    assert "Ana Ruiz" not in answer.text
+    (citation,) = answer.citations
+    assert citation.passage.article_id == "kelp"
+    assert citation.quote in citation.passage.text
+    assert "[1]" in answer.text
+
+
+def test_the_date_and_the_outlet_come_from_the_articles_metadata(service) -> None:
+    dated = service.answer("when was the tram line story published?")
+    assert dated.text.startswith("2026-05-11 — the publication date of “Tram line opens downtown”")
+    outlet = service.answer("which site ran the story on the valley choir?")
+    assert outlet.text.startswith("Valley News — the publisher of")
+
+
+def test_a_missing_byline_is_said_plainly(service: AnswerService) -> None:
+    answer = service.answer("who wrote the article about the new tram line?")
+    assert answer.abstained
+    assert answer.text == (
+        "The articles I have don't say who wrote “Tram line opens downtown” (Metro Daily, "
+        "2026-05-11)."
+    )
+    assert "Omar Haddad" not in answer.text
+    assert answer.sources and answer.sources[0].passage.article_id == "tram"
+
+
+def test_an_article_the_corpus_lacks_gets_no_byline(service: AnswerService) -> None:
+    answer = service.answer("who wrote the story about the volcano eruption in iceland?")
+    assert "Priya Nair" not in answer.text and "Tom Becker" not in answer.text
+
+
+def test_a_follow_up_in_a_thread_asks_about_the_article_just_cited(service) -> None:
+    history = [
+        Turn("user", "how many hectares of kelp did the divers replant?"),
+        Turn("assistant", "twelve hectares — “Divers replanted twelve hectares of kelp” [1]"),
+    ]
+    answer = service.answer("and who wrote that article?", history=history)
+    assert answer.extra.get("short_answer") == "Priya Nair"
+
+
+def test_streaming_yields_the_same_metadata_answer(service: AnswerService) -> None:
+    items = list(service.stream("who wrote the kelp story?"))
+    final = items[-1]
+    assert final.text.startswith("Priya Nair")
+    assert items[0].text == final.text
+
+
+def test_the_article_must_hold_the_rare_words_the_question_names() -> None:
+    def hit(article: str, text: str, title: str) -> Hit:
+        passage = Passage(f"{article}:0", article, 0, text, title, author="Someone")
+        return Hit(passage, 1.0)
+
+    hits = [
+        hit("a", "The eruption of the volcano was filmed from a plane.", "Volcano erupts"),
+        hit("b", "Kelp forests are coming back along the cape.", "Kelp returns"),
+    ]
+    # Neither article is about Iceland's geysers: no byline, whatever ranked first.
+    assert answer_about_article("who wrote the story about geysers in iceland?", hits) is None
+    # Common words ("coming back") may be missing; the rare ones ("kelp") must be there.
+    fact = answer_about_article("who wrote the piece on the kelp coming back to life?", hits)
+    assert fact is not None and fact.citation.passage.article_id == "b"
+
+
+def test_the_answer_quotes_a_sentence_of_the_articles_opening_passage(tmp_path: Path) -> None:
+    passage = Passage("a:3", "a", 3, "Later text. More.", "Title", author="Writer")
+    opening = Passage("a:0", "a", 0, "First sentence here. Second one.", "Title", author="Writer")
+    fact = answer_about_article(
+        "who wrote the title piece?", [Hit(passage, 2.0), Hit(opening, 1.0)]
+    )
+    assert fact is not None
+    assert fact.citation.passage.id == "a:0"
+    assert fact.citation.quote == "First sentence here."
