@@ -1,4 +1,4 @@
-"""Questions about an article itself: who wrote it, when it came out, which outlet ran it.
+"""Questions about an article itself: who wrote it, when it came out, which outlet ran it, the gist.
 
 People ask about a story they read once by its byline as often as by its content ("who wrote
 that wired piece on neobanks?", "when was the doobie brothers tour story published?"). The body
@@ -6,12 +6,15 @@ of an article rarely says so (ingest keeps the byline, date and publisher as met
 reader would answer with a name or date from the text: the wrong one. These questions are
 answered from the metadata of the article the question names, found by retrieval, and only when
 that article covers what the question says about it; otherwise the normal reader takes over.
+Asked for the gist ("tl;dr of the kelp story?", "what's that op-ed about?"), the answer quotes
+the article's opening sentences: news is written lead first, and no sentence scores well against
+a question that names only the story.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +23,8 @@ from bot.engine.models import Citation
 from bot.engine.text import (
     QUESTION_WORDS,
     STOPWORDS,
+    looks_like_injection,
+    shown_quote,
     split_sentences,
     stem,
     terms,
@@ -28,7 +33,9 @@ from bot.engine.text import (
 from bot.engine.wordlists import CHAT_FILLER
 from vectorstore.base import Hit, Passage
 
-ArticleField = Literal["author", "published", "source"]
+ArticleField = Literal["author", "published", "source", "summary"]
+# Reads an article's first passage from the store (``None``: not available).
+OpeningOf = Callable[[str], "Passage | None"]
 
 # What people call an article. "report" and "review" are left out: "who wrote the report?"
 # asks about a report the story covers as often as about the story.
@@ -87,6 +94,19 @@ _FIELD_PATTERNS: tuple[tuple[ArticleField, re.Pattern[str]], ...] = (
     ),
 )
 
+_SUMMARY = re.compile(
+    r"\btl\s?;?\s?dr\b|\bsumm?ari[sz]e\b|\b(?:summary|gist|recap)\s+of\b|\bbrief\s+me\s+on\b"
+    rf"|\bwhat(?:'s|’s| is| was)\s+{_REF}.*\babout\s*\??\s*$"
+    rf"|\bwhat\s+(?:does|did)\s+{_REF}\s+say\s*\??\s*$"
+    r"|\bwhat(?:'s|’s| is)\s+(?:the\s+)?(?:story|deal|latest)\s+(?:with|on|about)\b"
+    r"|\bwhat(?:'s|’s| is)\s+going\s+on\s+with\b"
+    r"|\bany\s+news\s+(?:on|about)\b",
+    re.I,
+)
+# An opening sentence shorter than this is a kicker or a caption ("Advertisement"), not the lead.
+MIN_LEAD_WORDS = 6
+LEAD_SENTENCES = 2
+
 # Words that say what is asked about the article, not which article: left out of the words the
 # article must cover.
 _ASKING_WORDS = frozenset(
@@ -98,7 +118,9 @@ _ASKING_WORDS = frozenset(
         "run", "ran", "carried", "appear", "appeared", "which", "what", "where", "site",
         "website", "outlet", "paper", "newspaper", "magazine", "publisher", "name", "article",
         "piece", "story", "stories", "blog", "op", "ed", "column", "editorial", "write-up",
-        "feature", "interview", "news", "item", "whose", "old", "go", "went", "put",
+        "feature", "interview", "news", "item", "whose", "old", "go", "went", "put", "tl",
+        "dr", "tldr", "summarize", "summarise", "summary", "gist", "recap", "brief", "latest",
+        "deal", "going", "say", "says", "about",
     )
 )  # fmt: skip
 _FILLER = frozenset(stem(w) for w in CHAT_FILLER)
@@ -109,12 +131,13 @@ MIN_COVERAGE = 0.6
 
 @dataclass(frozen=True, slots=True)
 class ArticleFact:
-    """A metadata answer: the short answer, the reply text with ``[1]`` and its citation."""
+    """An answer about an article: the reply text with ``[1]`` and its citation."""
 
     field: ArticleField
-    short_answer: str | None  # None: the article does not say (its metadata lacks the field)
+    short_answer: str | None  # the byline, date or outlet (None for the gist, or when unknown)
     text: str
     citation: Citation
+    abstained: bool = False  # the article's metadata lacks the field asked for
 
 
 def asked_field(question: str) -> ArticleField | None:
@@ -123,7 +146,7 @@ def asked_field(question: str) -> ArticleField | None:
     for field, pattern in _FIELD_PATTERNS:
         if pattern.search(core):
             return field
-    return None
+    return "summary" if _SUMMARY.search(core) else None
 
 
 def article_words(question: str) -> dict[str, str]:
@@ -163,12 +186,18 @@ def _rarity(word: str) -> float:
     return max(0.5, 7.5 - zipf_frequency(word, "en"))
 
 
-def _covers(wanted: Mapping[str, str], passages: Sequence[Passage]) -> bool:
-    """True when ``passages`` (one article) hold ``MIN_COVERAGE`` of ``wanted``, by rarity."""
+def _covers(
+    wanted: Mapping[str, str], passages: Sequence[Passage], *, by_title: bool = False
+) -> bool:
+    """True when ``passages`` (one article) hold ``MIN_COVERAGE`` of ``wanted``, by rarity.
+
+    With ``by_title``, only the article's title and publisher count.
+    """
     if not wanted:
         return False
     first = passages[0]
-    held = set(terms(" ".join([first.title, first.source or "", *(p.text for p in passages)])))
+    texts = [] if by_title else [p.text for p in passages]
+    held = set(terms(" ".join([first.title, first.source or "", *texts])))
     total = sum(_rarity(word) for word in wanted.values())
     found = sum(_rarity(word) for term, word in wanted.items() if term in held)
     return found / total >= MIN_COVERAGE
@@ -181,7 +210,7 @@ def _day(published: str) -> str:
 
 def _field_value(passage: Passage, field: ArticleField) -> str | None:
     value = {"author": passage.author, "published": passage.published, "source": passage.source}
-    text = (value[field] or "").strip()
+    text = (value.get(field) or "").strip()
     if not text:
         return None
     return _day(text) if field == "published" else text
@@ -211,16 +240,66 @@ _NOT_STATED = {
 }
 
 
-def answer_about_article(question: str, hits: Sequence[Hit]) -> ArticleFact | None:
-    """The metadata answer to a question about an article, or ``None`` to read as usual.
+def _lead(passage: Passage) -> list[str]:
+    """The opening sentences of ``passage`` that read as a lead (verbatim)."""
+    found = []
+    for span in split_sentences(passage.text):
+        sentence = span.of(passage.text)
+        if len(words(sentence)) < MIN_LEAD_WORDS or looks_like_injection(sentence):
+            continue
+        if sentence.count("|") >= 2:
+            continue  # a table row, not prose
+        if sentence.rstrip(" \"'”’)").endswith("?"):
+            continue  # a rhetorical opening question states nothing
+        found.append(sentence)
+        if len(found) >= LEAD_SENTENCES:
+            break
+    return found
+
+
+def _opening(passages: Sequence[Passage], opening_of: OpeningOf | None) -> Passage:
+    """The article's first passage: from the store, else the earliest of ``passages``."""
+    earliest = min(passages, key=lambda p: p.index)
+    if earliest.index != 0 and opening_of is not None:
+        return opening_of(earliest.article_id) or earliest
+    return earliest
+
+
+def _summarized(
+    wanted: Mapping[str, str],
+    by_article: Mapping[str, Sequence[Passage]],
+    opening_of: OpeningOf | None,
+) -> Passage | None:
+    """The opening passage of the article whose gist is asked for, or ``None``.
+
+    A story titled for what the question names comes first; else one whose opening passage
+    names it. A story that only mentions it further down (a roundup of the year's gadgets, for
+    "tl;dr on the sonos move?") has a lead about something else: the reader answers instead.
+    """
+    for passages in by_article.values():
+        if _covers(wanted, passages, by_title=True):
+            return _opening(passages, opening_of)
+    for passages in by_article.values():
+        if _covers(wanted, passages):
+            opening = _opening(passages, opening_of)
+            if _covers(wanted, [opening]):
+                return opening
+    return None
+
+
+def answer_about_article(
+    question: str, hits: Sequence[Hit], opening_of: OpeningOf | None = None
+) -> ArticleFact | None:
+    """The answer to a question about an article itself, or ``None`` to read as usual.
 
     ``hits`` are best retrieved for ``article_query(question)``. The article is the best ranked
     one that holds at least ``MIN_COVERAGE`` of the question's words about it (its title,
     publisher and retrieved passages count), so "who wrote the piece on quantum gravity?" never
-    names the author of whatever came closest. The
-    citation quotes the article's first retrieved passage's opening sentence: the answer itself
-    is the article's metadata, which every cited source shows beside it. When the metadata lacks
-    the field, ``short_answer`` is ``None`` and the text says so (an abstention).
+    names the author of whatever came closest. A byline, date or outlet is read from the
+    metadata (which every cited source shows beside it), citing the opening sentence of the
+    article's first passage; when the metadata lacks it, the answer abstains and says so. The
+    gist quotes the opening sentences of the article's first passage (``opening_of`` reads it
+    from the store; else the earliest retrieved one).
     """
     field = asked_field(question)
     if field is None or not hits:
@@ -229,17 +308,29 @@ def answer_about_article(question: str, hits: Sequence[Hit]) -> ArticleFact | No
     by_article: dict[str, list[Passage]] = {}
     for hit in hits:
         by_article.setdefault(hit.passage.article_id, []).append(hit.passage)
-    passages = next((p for p in by_article.values() if _covers(wanted, p)), None)
-    if passages is None:
+    if field == "summary":
+        opening = _summarized(wanted, by_article, opening_of)
+        if opening is None:
+            return None
+    else:
+        passages = next((p for p in by_article.values() if _covers(wanted, p)), None)
+        if passages is None:
+            return None
+        opening = _opening(passages, opening_of)
+    lead = _lead(opening)
+    if not lead and field == "summary":
         return None
-    opening = min(passages, key=lambda p: p.index)
     spans = split_sentences(opening.text)
-    quote = spans[0].of(opening.text) if spans else opening.text.strip()
+    quote = lead[0] if lead else (spans[0].of(opening.text) if spans else "")
     if not quote:
         return None
     citation = Citation(n=1, passage=opening, quote=quote)
     article = _described(opening, field)
+    if field == "summary":
+        quoted = "\n".join(f"“{shown_quote(sentence)}” [1]" for sentence in lead)
+        return ArticleFact(field, None, f"{article}, in its opening lines:\n{quoted}", citation)
     value = _field_value(opening, field)
     if value is None:
-        return ArticleFact(field, None, _NOT_STATED[field].format(article=article), citation)
+        text = _NOT_STATED[field].format(article=article)
+        return ArticleFact(field, None, text, citation, abstained=True)
     return ArticleFact(field, value, _STATED[field].format(value=value, article=article), citation)

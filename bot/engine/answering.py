@@ -36,7 +36,7 @@ from bot.engine.prompts import (
     NO_SOURCES_TEXT,
     NOT_SAID_PREFIX,
 )
-from vectorstore.base import Hit
+from vectorstore.base import META_ARTICLE_ID, META_INDEX, Hit, Passage
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -265,7 +265,7 @@ class AnswerService:
             article_hits = (
                 self._retriever.retrieve(about, k=self._top_k, filters=filters) if about else []
             )
-            fact = answer_about_article(standalone, article_hits)
+            fact = answer_about_article(standalone, article_hits, self._opening_passage)
             if fact is not None:
                 hits = article_hits
         if fact is not None:
@@ -338,9 +338,12 @@ class AnswerService:
     def _article_answer(
         self, asked: str, standalone: str, hits: Sequence[Hit], fact: ArticleFact
     ) -> Answer:
-        """The answer from an article's metadata (or that its metadata does not say)."""
+        """The answer about an article (its byline, date, outlet or gist), or that it is unknown."""
         extra: dict[str, object] = {"article_field": fact.field}
-        if fact.short_answer is None:
+        cited = fact.citation.passage
+        if all(h.passage.id != cited.id for h in hits):  # the opening passage, read from the store
+            hits = [Hit(cited, hits[0].score if hits else 0.0), *hits]
+        if fact.abstained:
             return Answer(
                 question=asked,
                 standalone_question=standalone,
@@ -350,7 +353,8 @@ class AnswerService:
                 answerer=EXTRACTIVE_NAME,
                 extra=extra,
             )
-        extra["short_answer"] = fact.short_answer
+        if fact.short_answer:
+            extra["short_answer"] = fact.short_answer
         return Answer(
             question=asked,
             standalone_question=standalone,
@@ -361,6 +365,18 @@ class AnswerService:
             answerer=EXTRACTIVE_NAME,
             extra=extra,
         )
+
+    def _opening_passage(self, article_id: str) -> Passage | None:
+        """An article's first passage, read from the retriever's store (``None``: unavailable)."""
+        find = getattr(getattr(self._retriever, "store", None), "find", None)
+        if not callable(find):
+            return None
+        try:
+            found = find({"$and": [{META_ARTICLE_ID: article_id}, {META_INDEX: 0}]}, limit=1)
+        except Exception:  # noqa: BLE001 - the earliest retrieved passage serves instead
+            log.warning("could not read the opening passage of %s", article_id, exc_info=True)
+            return None
+        return found[0] if found else None
 
     def _extractive_answer(
         self,

@@ -95,7 +95,12 @@ def service(store: ChromaArticleStore) -> AnswerService:
         ("how old is that article on the choir?", "published"),
         ("which site ran the story about the tram line?", "source"),
         ("what outlet published the piece on the kelp replanting?", "source"),
+        ("tl;dr of the kelp story?", "summary"),
+        ("can you summarize the tram piece", "summary"),
+        ("what's that column on the valley choir about?", "summary"),
+        ("any news on the tram line?", "summary"),
         # About the text, not the article: the reader answers these.
+        ("what did the story say about the cost of the tram?", None),
         ("who wrote the song the choir sang?", None),
         ("who wrote the letter the story mentions?", None),
         ("what publication printed an article about kelp in 1950?", None),
@@ -193,3 +198,34 @@ def test_the_answer_quotes_a_sentence_of_the_articles_opening_passage(tmp_path: 
     assert fact is not None
     assert fact.citation.passage.id == "a:0"
     assert fact.citation.quote == "First sentence here."
+
+
+def test_the_gist_quotes_the_articles_opening_lines(service: AnswerService) -> None:
+    answer = service.answer("tl;dr of the kelp story?")
+    assert not answer.abstained
+    assert answer.text.startswith(
+        "“Kelp forests return to the cape” (Coastal Ledger, 2026-04-03), in its opening lines:\n"
+        "“Divers replanted twelve hectares of kelp off the northern cape this spring.” [1]\n"
+        "“The project was led by marine biologist Ana Ruiz.” [1]"
+    )
+    (citation,) = answer.citations
+    assert citation.passage.id == "kelp:0" and citation.quote in citation.passage.text
+    assert citation.passage.id in {h.passage.id for h in answer.sources}
+
+
+def test_the_gist_reads_the_opening_passage_from_the_store_when_not_retrieved() -> None:
+    later = Passage("k:4", "k", 4, "Urchins are back in the bay. They eat kelp fast.", "Kelp")
+    opening = Passage("k:0", "k", 0, "Kelp is thriving again on the cape, divers say.", "Kelp")
+    fact = answer_about_article("summarize the kelp story", [Hit(later, 1.0)], {"k": opening}.get)
+    assert fact is not None
+    assert fact.citation.passage.id == "k:0"
+    assert "Kelp is thriving again on the cape, divers say." in fact.text
+
+
+def test_no_gist_from_a_story_that_only_mentions_the_subject_further_down() -> None:
+    roundup = Passage(
+        "r:0", "r", 0, "The year brought many new phones and laptops.", "Best of 2026"
+    )
+    later = Passage("r:3", "r", 3, "The Sonos Move is a portable speaker we liked.", "Best of 2026")
+    fact = answer_about_article("tl;dr on the sonos move?", [Hit(later, 1.0)], {"r": roundup}.get)
+    assert fact is None  # the reader answers instead
