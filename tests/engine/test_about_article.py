@@ -229,3 +229,14 @@ def test_no_gist_from_a_story_that_only_mentions_the_subject_further_down() -> N
     later = Passage("r:3", "r", 3, "The Sonos Move is a portable speaker we liked.", "Best of 2026")
     fact = answer_about_article("tl;dr on the sonos move?", [Hit(later, 1.0)], {"r": roundup}.get)
     assert fact is None  # the reader answers instead
+
+
+def test_with_a_chat_model_the_byline_still_comes_from_the_metadata(store) -> None:
+    from langchain_core.language_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    model = GenericFakeChatModel(messages=iter([AIMessage(content="Ana Ruiz [1]")]))
+    with_llm = AnswerService(HybridRetriever(store), llm=model, embeddings=store.embeddings)
+    answer = with_llm.answer("who wrote the kelp story?")
+    assert answer.extra["short_answer"] == "Priya Nair"
+    assert next(model.messages).content == "Ana Ruiz [1]"  # the model was never asked
