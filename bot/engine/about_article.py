@@ -208,11 +208,81 @@ def _day(published: str) -> str:
     return published.strip()[:10]
 
 
+# A byline part naming an outlet, a desk or a role rather than a person ("Condé Nast", "AP
+# National Political Writer", "NJ Advance Media", "Staff writer", "CNN Editor-at-large").
+_NOT_A_PERSON = re.compile(
+    r"\b(?:writer|writers|editor|editors|editor-at-large|correspondent|reporter|contributor"
+    r"|staff|desk|team|media|press|news|com|inc|llc|ltd|group|network|magazine|newspaper"
+    r"|insider|wire|agency|nast|service|bureau|ministries|ministry|department)\b",
+    re.I,
+)
+_DATE_WORDS = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march"
+    r"|april|may|june|july|august|september|october|november|december)\b.*$",
+    re.I,
+)
+# A one-word byline commoner than this as an English word is a label ("Editorial", "Staff").
+SINGLE_NAME_ZIPF = 4.0
+_CREDENTIAL = re.compile(r"^(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")
+_BY = re.compile(r"^(?:(?:analysis|opinion|commentary|story|text|words|report)\s+)?by\s+", re.I)
+
+
+def byline(author: str, source: str | None = None) -> str | None:
+    """The people an article's stored byline names, as "A, B and C" (``None``: nobody).
+
+    Extracted bylines carry the outlet, a desk or role, credentials and date scraps beside the
+    names ("Condé Nast; Louise Matsakis", "STEVE PEOPLES; AP National Political Writer",
+    "Mike Wuerthele; Malcolm Owen Monday; November"): only the names are the answer.
+    """
+    outlet = {w.lower() for w in words(source or "")}
+    parts = re.split(r"[;|]|,\s*(?=[A-Z])|\s+and\s+", author)
+    if len(parts) == 1 and _single_name(parts[0].strip(), outlet):
+        return parts[0].strip()  # a blogger signing with one name ("Regan")
+    names: list[str] = []
+    for part in parts:
+        part = _DATE_WORDS.sub("", _BY.sub("", part.strip())).strip(" ,.-")
+        part = re.sub(r"\s+Associated Press$", "", part)
+        tokens = part.split()
+        if not part or _CREDENTIAL.match(part) or _NOT_A_PERSON.search(part):
+            continue
+        if len(tokens) < 2 or len(tokens) > 4 or tokens[0].lower() in STOPWORDS:
+            continue  # "CNN", "Futurism", "The Russian", a sentence: not a person's name
+        if {w.lower() for w in words(part)} <= outlet:
+            continue
+        if part.isupper():
+            part = " ".join(t.capitalize() for t in tokens)
+        if any(_same_person(part, seen) for seen in names):
+            continue
+        names.append(part)
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _single_name(part: str, outlet: set[str]) -> bool:
+    """True for a one-word byline that reads as a name: capitalised, rare as a word."""
+    from wordfreq import zipf_frequency
+
+    return (
+        bool(re.fullmatch(r"[A-Z][a-z'’-]+", part))
+        and part.lower() not in outlet
+        and zipf_frequency(part, "en") < SINGLE_NAME_ZIPF
+    )
+
+
+def _same_person(a: str, b: str) -> bool:
+    """True for two forms of one name ("Troy Smith", "Troy L Smith")."""
+    x, y = a.lower().split(), b.lower().split()
+    return x[0] == y[0] and x[-1] == y[-1]
+
+
 def _field_value(passage: Passage, field: ArticleField) -> str | None:
     value = {"author": passage.author, "published": passage.published, "source": passage.source}
     text = (value.get(field) or "").strip()
     if not text:
         return None
+    if field == "author":
+        return byline(text, passage.source)
     return _day(text) if field == "published" else text
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
-from bot.engine.about_article import answer_about_article, article_query, asked_field
+from bot.engine.about_article import answer_about_article, article_query, asked_field, byline
 from bot.engine.answering import AnswerService
 from bot.engine.models import Turn
 from bot.engine.retrieval import HybridRetriever
@@ -240,3 +240,24 @@ def test_with_a_chat_model_the_byline_still_comes_from_the_metadata(store) -> No
     answer = with_llm.answer("who wrote the kelp story?")
     assert answer.extra["short_answer"] == "Priya Nair"
     assert next(model.messages).content == "Ana Ruiz [1]"  # the model was never asked
+
+
+@pytest.mark.parametrize(
+    ("stored", "outlet", "shown"),
+    [
+        ("Dana Whitfield; Harbour Gazette Staff Writer", "Harbour Gazette", "Dana Whitfield"),
+        ("Example Media Group; Rui Okafor", "The Ledger", "Rui Okafor"),
+        ("PAT LOWE; KIM ADEYEMI Associated Press", "Metro Daily", "Pat Lowe and Kim Adeyemi"),
+        ("Analysis by Sam Ortiz; Ledger Editor-at-large", "The Ledger", "Sam Ortiz"),
+        ("Jo Park; Jo K Park; Ledger", "Ledger", "Jo Park"),
+        ("Ana Ruiz Tuesday; March", None, "Ana Ruiz"),
+        ("Lee Chan, MS, RD", None, "Lee Chan"),
+        ("Marisol", "Pear Jam Diaries", "Marisol"),
+        ("Editorial", "The Ledger", None),
+        ("Ledger Staff", "The Ledger", None),
+    ],
+)
+def test_the_byline_shows_the_people_not_the_outlet_or_their_roles(
+    stored: str, outlet: str | None, shown: str | None
+) -> None:
+    assert byline(stored, outlet) == shown
