@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from bot.engine.retrieval import HybridRetriever
 from vectorstore.base import Hit, Passage
 from vectorstore.chroma import ChromaArticleStore, make_client
 from vectorstore.config import StoreSettings
+
+from ..conftest import shared_eval_dir
 
 
 def _doc(article: str, index: int, text: str, **meta: str) -> tuple[str, Document]:
@@ -261,3 +264,15 @@ def test_the_byline_shows_the_people_not_the_outlet_or_their_roles(
     stored: str, outlet: str | None, shown: str | None
 ) -> None:
     assert byline(stored, outlet) == shown
+
+
+def test_no_question_of_the_shared_sets_reads_as_one_about_an_article_itself() -> None:
+    """news-dev and SQuAD ask about what articles say: none may be taken for a byline question."""
+    asked = []
+    for line in (shared_eval_dir("news-dev") / "questions.jsonl").read_text().splitlines():
+        item = json.loads(line)
+        asked += item.get("turns") or [item["question"]]
+    squad = shared_eval_dir("squad-v1.1-dev") / "queries.dev.jsonl"
+    asked += [json.loads(line)["question"] for line in squad.read_text().splitlines()]
+    assert len(asked) > 7000
+    assert [q for q in asked if asked_field(q) is not None] == []
