@@ -4,9 +4,9 @@ People ask a bot the way they talk in a channel: "hey, quick question: who won t
 thanks!", "can u tell me how much wework paid for meetup lol", in capitals or In Title Case. The
 reader weighs every word of a question against each sentence and reads capitalised words as
 names, so a greeting dilutes the words that matter and Title Case makes every word a name: on
-news-dev, Title Case took held-out right answers from 0.830 to 0.585. ``AnswerService`` reads the
-question through ``as_meant`` first (then typos, with the corpus's words); replies keep the
-user's words.
+news-dev, Title Case took held-out right answers from 0.830 to 0.585. Chat shorthand ("ppl",
+"govt", "17 mil") is written out as articles write it. ``AnswerService`` reads the question
+through ``as_meant`` first (then typos, with the corpus's words); replies keep the user's words.
 """
 
 from __future__ import annotations
@@ -50,6 +50,39 @@ _HEDGE = re.compile(
     re.IGNORECASE,
 )
 _REPEATED_MARKS = re.compile(r"([?!])[?!]+")
+# Chat shorthand that articles spell out ("how many ppl", "the govt", "17 mil"). Only forms an
+# article rarely writes itself: "TV" or "info" are left as typed.
+_SHORTHAND = {
+    "ppl": "people",
+    "govt": "government",
+    "gov't": "government",
+    "prez": "president",
+    "yr": "year",
+    "yrs": "years",
+    "hr": "hour",
+    "hrs": "hours",
+    "mins": "minutes",
+    "secs": "seconds",
+    "thru": "through",
+    "tho": "though",
+    "abt": "about",
+    "dept": "department",
+    "intl": "international",
+    "approx": "approximately",
+    "convo": "conversation",
+    "bday": "birthday",
+    "b/c": "because",
+    "w/": "with",
+    "w/o": "without",
+}
+_SHORT_FORM = re.compile(
+    r"(?<![\w/'’])("
+    + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True))
+    + r")(?![\w/'’])",
+    re.IGNORECASE,
+)
+# "17 mil", "2.5 bil": a number and a cut-off million or billion.
+_CUT_AMOUNT = re.compile(r"(\d)\s*(mil|bil)\b\.?", re.IGNORECASE)
 MIN_WORDS = 2  # what is left must still be a question
 
 
@@ -80,7 +113,15 @@ def casing_says_nothing(question: str) -> bool:
     return len(longer) >= 3 and sum(w[0].isupper() for w in longer) >= 0.8 * len(longer)
 
 
+def spelled_out(question: str) -> str:
+    """``question`` with chat shorthand written out: "ppl" -> "people", "17 mil" -> "17 million"."""
+    text = _SHORT_FORM.sub(lambda m: _SHORTHAND[m.group(1).lower()], question)
+    return _CUT_AMOUNT.sub(
+        lambda m: f"{m.group(1)} {'million' if m.group(2).lower() == 'mil' else 'billion'}", text
+    )
+
+
 def as_meant(question: str) -> str:
-    """``question`` without its chat framing, in lower case where its casing says nothing."""
-    text = without_framing(question)
+    """``question`` without its chat framing and shorthand, lower-cased if casing says nothing."""
+    text = spelled_out(without_framing(question))
     return text.lower() if casing_says_nothing(text) else text

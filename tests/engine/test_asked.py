@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.asked import as_meant, casing_says_nothing, without_framing
+from bot.engine.asked import as_meant, casing_says_nothing, spelled_out, without_framing
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,36 @@ def test_a_long_run_of_chat_words_is_read_in_linear_time() -> None:
     # The trailer pattern once tried every way to split the spaces between "lol"s: 2^120 steps.
     assert as_meant("lol " * 120 + "x").endswith("x")
     assert as_meant("who won" + " 🙏 lol" * 80) == "who won"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("how many ppl rode the ferry?", "how many people rode the ferry?"),
+        ("what did the govt say abt the bridge", "what did the government say about the bridge"),
+        ("is the mayor worth like 17 mil?", "is the mayor worth like 17 million?"),
+        (
+            "a 2.5 bil deal w/ the port b/c of what",
+            "a 2.5 billion deal with the port because of what",
+        ),
+        (
+            "how many hrs did the repair take, approx",
+            "how many hours did the repair take, approximately",
+        ),
+    ],
+)
+def test_chat_shorthand_is_written_out_as_articles_write_it(typed: str, meant: str) -> None:
+    assert as_meant(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what TV channel showed the final?",  # articles write "TV" too
+        "who makes the mil-spec radios?",
+        "what's the w/e score",
+        "how much does the HRC program cost?",
+    ],
+)
+def test_words_that_only_look_like_shorthand_stay(question: str) -> None:
+    assert spelled_out(question) == question
