@@ -216,11 +216,17 @@ _NOT_A_PERSON = re.compile(
     r"|insider|wire|agency|nast|service|bureau|ministries|ministry|department)\b",
     re.I,
 )
-_DATE_WORDS = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march"
-    r"|april|may|june|july|august|september|october|november|december)\b.*$",
+# Date scraps: a weekday and what follows it ("Malcolm Owen Monday"), a month alone
+# ("November"); a month inside a name stays ("May Okafor").
+_WEEKDAY_ON = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b.*$", re.I
+)
+_MONTH_ALONE = re.compile(
+    r"^(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december)(?:\s+\d{1,2})?(?:,?\s+\d{4})?$",
     re.I,
 )
+_ARTICLES = frozenset({"the", "a", "an", "our", "your", "this", "that"})
 # A one-word byline commoner than this as an English word is a label ("Editorial", "Staff").
 SINGLE_NAME_ZIPF = 4.0
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")
@@ -240,12 +246,14 @@ def byline(author: str, source: str | None = None) -> str | None:
         return parts[0].strip()  # a blogger signing with one name ("Regan")
     names: list[str] = []
     for part in parts:
-        part = _DATE_WORDS.sub("", _BY.sub("", part.strip())).strip(" ,.-")
+        part = _WEEKDAY_ON.sub("", _BY.sub("", part.strip())).strip(" ,.-")
         part = re.sub(r"\s+Associated Press$", "", part)
         tokens = part.split()
-        if not part or _CREDENTIAL.match(part) or _NOT_A_PERSON.search(part):
+        if not part or _CREDENTIAL.match(part) or _MONTH_ALONE.match(part):
             continue
-        if len(tokens) < 2 or len(tokens) > 4 or tokens[0].lower() in STOPWORDS:
+        if _NOT_A_PERSON.search(part):
+            continue
+        if len(tokens) < 2 or len(tokens) > 4 or tokens[0].lower() in _ARTICLES:
             continue  # "CNN", "Futurism", "The Russian", a sentence: not a person's name
         if {w.lower() for w in words(part)} <= outlet:
             continue

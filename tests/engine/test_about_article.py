@@ -254,6 +254,7 @@ def test_with_a_chat_model_the_byline_still_comes_from_the_metadata(store) -> No
         ("Analysis by Sam Ortiz; Ledger Editor-at-large", "The Ledger", "Sam Ortiz"),
         ("Jo Park; Jo K Park; Ledger", "Ledger", "Jo Park"),
         ("Ana Ruiz Tuesday; March", None, "Ana Ruiz"),
+        ("May Okafor; June 3, 2026", "The Ledger", "May Okafor"),
         ("Lee Chan, MS, RD", None, "Lee Chan"),
         ("Marisol", "Pear Jam Diaries", "Marisol"),
         ("Editorial", "The Ledger", None),
