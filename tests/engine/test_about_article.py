@@ -24,27 +24,23 @@ def _doc(article: str, index: int, text: str, **meta: str) -> tuple[str, Documen
     return f"{article}:{index}", Document(text, metadata=metadata)
 
 
+KELP = {
+    "title": "Kelp forests return to the cape",
+    "source": "Coastal Ledger",
+    "author": "Priya Nair",
+    "published": "2026-04-03T07:30:00+00:00",
+    "url": "https://ledger.example/kelp",
+}
 CORPUS = [
     _doc(
         "kelp",
         0,
         "Divers replanted twelve hectares of kelp off the northern cape this spring. "
         "The project was led by marine biologist Ana Ruiz.",
-        title="Kelp forests return to the cape",
-        source="Coastal Ledger",
-        author="Priya Nair",
-        published="2026-04-03T07:30:00+00:00",
-        url="https://ledger.example/kelp",
+        **KELP,
     ),
     _doc(
-        "kelp",
-        1,
-        "Sea urchins had stripped the reef bare after a decade of warm summers.",
-        title="Kelp forests return to the cape",
-        source="Coastal Ledger",
-        author="Priya Nair",
-        published="2026-04-03T07:30:00+00:00",
-        url="https://ledger.example/kelp",
+        "kelp", 1, "Sea urchins had stripped the reef bare after a decade of warm summers.", **KELP
     ),
     _doc(
         "tram",
