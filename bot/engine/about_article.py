@@ -366,7 +366,11 @@ def _summarized(
 
 
 def answer_about_article(
-    question: str, hits: Sequence[Hit], opening_of: OpeningOf | None = None
+    question: str,
+    hits: Sequence[Hit],
+    opening_of: OpeningOf | None = None,
+    *,
+    field: ArticleField | None = None,
 ) -> ArticleFact | None:
     """The answer to a question about an article itself, or ``None`` to read as usual.
 
@@ -377,9 +381,10 @@ def answer_about_article(
     metadata (which every cited source shows beside it), citing the opening sentence of the
     article's first passage; when the metadata lacks it, the answer abstains and says so. The
     gist quotes the opening sentences of the article's first passage (``opening_of`` reads it
-    from the store; else the earliest retrieved one).
+    from the store; else the earliest retrieved one). ``field``: ``asked_field(question)`` when
+    the caller has read it already.
     """
-    field = asked_field(question)
+    field = field or asked_field(question)
     if field is None or not hits:
         return None
     wanted = article_words(question)

@@ -260,12 +260,15 @@ class AnswerService:
         streamed = False
         # "who wrote that wired piece?": the byline, not a name from the text (no model needed).
         fact = None
-        if len(parts) == 1 and asked_field(standalone) is not None:
+        field = asked_field(standalone) if len(parts) == 1 else None
+        if field is not None:
             about = article_query(standalone)
             article_hits = (
                 self._retriever.retrieve(about, k=self._top_k, filters=filters) if about else []
             )
-            fact = answer_about_article(standalone, article_hits, self._opening_passage)
+            fact = answer_about_article(
+                standalone, article_hits, self._opening_passage, field=field
+            )
             if fact is not None:
                 hits = article_hits
         if fact is not None:
@@ -343,24 +346,14 @@ class AnswerService:
         cited = fact.citation.passage
         if all(h.passage.id != cited.id for h in hits):  # the opening passage, read from the store
             hits = [Hit(cited, hits[0].score if hits else 0.0), *hits]
-        if fact.abstained:
-            return Answer(
-                question=asked,
-                standalone_question=standalone,
-                text=fact.text,
-                abstained=True,
-                sources=tuple(hits),
-                answerer=EXTRACTIVE_NAME,
-                extra=extra,
-            )
         if fact.short_answer:
             extra["short_answer"] = fact.short_answer
         return Answer(
             question=asked,
             standalone_question=standalone,
             text=fact.text,
-            abstained=False,
-            citations=(fact.citation,),
+            abstained=fact.abstained,
+            citations=() if fact.abstained else (fact.citation,),
             sources=tuple(hits),
             answerer=EXTRACTIVE_NAME,
             extra=extra,
