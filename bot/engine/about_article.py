@@ -151,11 +151,9 @@ def asked_field(question: str) -> ArticleField | None:
 
 def article_words(question: str) -> dict[str, str]:
     """The question's words that say which article it means, by stem ("wired", "neobanks")."""
-    core, context = split_context(question)
     found: dict[str, str] = {}
-    for word in words(f"{core} {context}"):
-        if _about_article(word):
-            found.setdefault(stem(word.lower()), word.lower())
+    for word in _naming_words(question):
+        found.setdefault(stem(word.lower()), word.lower())
     return found
 
 
@@ -165,9 +163,13 @@ def article_query(question: str) -> str:
     "when was the article on the sonos move published" searches for "sonos move": the words
     asking for a date or a byline only pull in pages that talk about dates and writers.
     """
+    return " ".join(_naming_words(question))
+
+
+def _naming_words(question: str) -> list[str]:
+    """The words of the question (and of a follow-up's borrowed context) naming the article."""
     core, context = split_context(question)
-    kept = [w for w in words(f"{core} {context}") if _about_article(w)]
-    return " ".join(kept)
+    return [w for w in words(f"{core} {context}") if _about_article(w)]
 
 
 def _about_article(word: str) -> bool:
