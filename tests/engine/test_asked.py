@@ -69,6 +69,8 @@ def test_a_long_run_of_chat_words_is_read_in_linear_time() -> None:
             "how many hrs did the repair take, approx",
             "how many hours did the repair take, approximately",
         ),
+        ("was it called off cuz of rain yday?", "was it called off because of rain yesterday?"),
+        ("how much are tix for the ferry tour", "how much are tickets for the ferry tour"),
     ],
 )
 def test_chat_shorthand_is_written_out_as_articles_write_it(typed: str, meant: str) -> None:
