@@ -35,6 +35,7 @@ from bot.engine.prompts import (
     LLM_FAILED_NOTICE,
     NO_SOURCES_TEXT,
     NOT_SAID_PREFIX,
+    WHICH_ARTICLE_TEXT,
 )
 from vectorstore.base import META_ARTICLE_ID, META_INDEX, Hit, Passage
 
@@ -261,17 +262,27 @@ class AnswerService:
         # "who wrote that wired piece?": the byline, not a name from the text (no model needed).
         fact = None
         field = asked_field(standalone) if len(parts) == 1 else None
-        if field is not None:
-            about = article_query(standalone)
-            article_hits = (
-                self._retriever.retrieve(about, k=self._top_k, filters=filters) if about else []
-            )
+        about = article_query(standalone) if field is not None else ""
+        if about:
+            article_hits = self._retriever.retrieve(about, k=self._top_k, filters=filters)
             fact = answer_about_article(
                 standalone, article_hits, self._opening_passage, field=field
             )
             if fact is not None:
                 hits = article_hits
-        if fact is not None:
+        if field is not None and not about:
+            # "who wrote the article?" with no thread to say which: asking beats guessing.
+            answer = Answer(
+                question=asked,
+                standalone_question=standalone,
+                text=WHICH_ARTICLE_TEXT,
+                abstained=True,
+                answerer=EXTRACTIVE_NAME,
+                extra={"article_field": field},
+            )
+            if streaming:
+                yield AnswerDelta(answer.text)
+        elif fact is not None:
             answer = self._article_answer(asked, standalone, hits, fact)
             if streaming:
                 yield AnswerDelta(answer.text)

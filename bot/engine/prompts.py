@@ -37,6 +37,12 @@ ANSWER_CHECK_RULES = "You check answers against a source sentence. Reply with ye
 ABSTENTION_TEXT = "The articles I have don't contain the answer to that question."
 ABSTENTION_WITH_SOURCES = ABSTENTION_TEXT + " The closest passages I found are listed below."
 NO_SOURCES_TEXT = "The articles I have don't contain the answer to that question (nothing matched)."
+# A question about an article itself that names no article ("who wrote the article?" outside a
+# thread): which one is meant cannot be guessed.
+WHICH_ARTICLE_TEXT = (
+    "Which article do you mean? Ask with its subject or where it ran, for example "
+    "“who wrote the Wired piece on Instagram analytics?”."
+)
 NOT_SAID_PREFIX = "The articles I have don't say:"  # before the part of a question left unanswered
 LLM_FAILED_NOTICE = "The language model failed, so this answer was composed extractively."
 

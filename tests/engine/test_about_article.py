@@ -273,3 +273,14 @@ def test_no_question_of_the_shared_sets_reads_as_one_about_an_article_itself() -
     asked += [json.loads(line)["question"] for line in squad.read_text().splitlines()]
     assert len(asked) > 7000
     assert [q for q in asked if asked_field(q) is not None] == []
+
+
+@pytest.mark.parametrize(
+    "question", ["who wrote the article?", "tl;dr", "when was this published?"]
+)
+def test_asked_about_no_article_in_particular_the_bot_asks_which(service, question) -> None:
+    from bot.engine.prompts import WHICH_ARTICLE_TEXT
+
+    answer = service.answer(question)
+    assert answer.abstained and answer.text == WHICH_ARTICLE_TEXT
+    assert answer.citations == ()
