@@ -13,6 +13,7 @@ import click
 
 from bot.cli.common import cli_errors, load_settings, require_corpus
 from bot.cli.feedback import record_refusal
+from bot.engine.about_article import byline
 from bot.engine.errors import QuestionRejected
 from vectorstore.errors import FootnoteError
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from bot.config import BotSettings
     from bot.engine.models import Answer, SearchFilters
     from bot.wiring import Services
-    from vectorstore.base import Hit
+    from vectorstore.base import Hit, Passage
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,13 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
     }
 
 
+def _meta(p: Passage) -> str:
+    """The publisher, date and "by <names>" of a source line, as far as the metadata has them."""
+    names = byline(p.author, p.source) if p.author else None
+    by = f"by {names}" if names else ""
+    return ", ".join(x for x in (p.source, (p.published or "")[:10], by) if x)
+
+
 def render_text(answer: Answer) -> str:
     """The answer for a terminal: text with [n] markers, then the sources with their quotes."""
     lines = [answer.text, ""]
@@ -73,7 +81,7 @@ def render_text(answer: Answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             p = c.passage
-            meta = ", ".join(x for x in (p.source, (p.published or "")[:10]) if x)
+            meta = _meta(p)
             lines.append(f"[{c.n}] {p.title}" + (f" ({meta})" if meta else ""))
             if p.url:
                 lines.append(f"    {p.url}")
@@ -86,7 +94,7 @@ def render_text(answer: Answer) -> str:
             if p.article_id in seen:  # one line per article; its best passage first
                 continue
             seen.add(p.article_id)
-            meta = ", ".join(x for x in (p.source, (p.published or "")[:10]) if x)
+            meta = _meta(p)
             lines.append(f"- {p.title}" + (f" ({meta})" if meta else ""))
             if p.url:
                 lines.append(f"    {p.url}")

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from bot.engine.about_article import byline
 from bot.engine.models import Answer, ArticleRef, Citation
 from ingest.report import IngestProgress, IngestReport
 from vectorstore.base import Hit, Passage
@@ -285,10 +286,16 @@ def _link(title: str, url: str | None) -> str:
 
 
 def _source_line(numbers: Sequence[int], passage: Passage) -> str:
-    meta = [m for m in (passage.source, _date(passage.published)) if m]
+    meta = [m for m in (passage.source, _date(passage.published), _by(passage)) if m]
     prefix = f"**{''.join(f'[{n}]' for n in numbers)}** " if numbers else "• "
     suffix = f" · {escape_markdown(' · '.join(meta))}" if meta else ""
     return f"{prefix}{_link(passage.title, passage.url)}{suffix}"
+
+
+def _by(passage: Passage) -> str | None:
+    """The "by <names>" of a source line from the stored byline, or None when it names nobody."""
+    names = byline(passage.author, passage.source) if passage.author else None
+    return f"by {names}" if names else None
 
 
 def list_with_more(lines: Sequence[str], limit: int) -> str:
@@ -443,6 +450,8 @@ def render_article(
         meta.append(f"**Publisher:** {escape_markdown(ref.source)}")
     if ref.published:
         meta.append(f"**Published:** {escape_markdown(ref.published)}")
+    if ref.author and (names := byline(ref.author, ref.source)):
+        meta.append(f"**By:** {escape_markdown(names)}")
     meta.append(f"**Article id:** `{ref.article_id.replace('`', '')}`")
     if link := safe_url(ref.url):
         meta.append(f"**Link:** <{link}>")

@@ -37,6 +37,7 @@ def _ref(passage: Passage) -> ArticleRef:
         url=passage.url,
         source=passage.source,
         published=passage.published,
+        author=passage.author,
     )
 
 

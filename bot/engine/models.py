@@ -67,6 +67,7 @@ class ArticleRef:
     url: str | None = None
     source: str | None = None
     published: str | None = None
+    author: str | None = None  # the byline as stored (``about_article.byline`` reads names)
 
 
 class Retriever(Protocol):

@@ -260,3 +260,13 @@ def test_ask_answers_without_importing_sentence_transformers(env, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "40 million" in json.loads(result.stdout)["answer"]
     assert heavy_imports(result) == "torch"  # not sentence_transformers, not transformers
+
+
+def test_terminal_sources_name_the_byline() -> None:
+    from bot.cli.ask import render_text
+    from bot.engine.models import Answer, Citation
+    from vectorstore.base import Passage
+
+    p = Passage("a:0", "a", 0, "Text here.", "Title", source="Gazette", author="Ada Lind; Staff")
+    text = render_text(Answer("q", "q", "x [1]", False, citations=(Citation(1, p, "Text here."),)))
+    assert "[1] Title (Gazette, by Ada Lind)" in text

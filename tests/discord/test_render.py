@@ -197,3 +197,24 @@ def test_passages_are_quoted_with_the_quote_in_bold_and_split_under_2000():
     assert joined.count("**the key sentence**") == 5
     assert "@everyone" not in joined
     assert render_passages([]) == ["This answer cites no passages."]
+
+
+def test_a_source_line_names_the_people_of_the_byline():
+    base = passage(1)
+    signed = Passage(
+        **{**{s: getattr(base, s) for s in Passage.__slots__}, "author": "Gazette Staff; Ada Lind"}
+    )
+    answer = Answer("q", "q", "x [1]", False, citations=(Citation(1, signed, "Some"),))
+    embed = answer_embed(answer)
+    assert embed.description.endswith(" · Gazette · 2026-01-02 · by Ada Lind")
+    unsigned = Answer("q", "q", "x [1]", False, citations=(Citation(1, base, "Some"),))
+    assert answer_embed(unsigned).description.endswith(" · Gazette · 2026-01-02")
+
+
+def test_the_source_embed_shows_who_wrote_the_article():
+    from bot.discord_adapter.render import render_article
+    from bot.engine.models import ArticleRef
+
+    ref = ArticleRef("a1", "Bridge reopens", source="Gazette", author="ADA LIND; Gazette")
+    embed = render_article(ref, [passage(1)])
+    assert "**By:** Ada Lind" in embed.description
