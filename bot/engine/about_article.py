@@ -177,6 +177,12 @@ def _about_article(word: str) -> bool:
     return bool(found) and found[0] not in _ASKING_WORDS and found[0] not in _FILLER
 
 
+def _outlet_named(passage: Passage, asked_words: set[str]) -> bool:
+    """True when the question names the article's outlet (every content word of it)."""
+    outlet = [w.lower() for w in words(passage.source or "") if w.lower() not in STOPWORDS]
+    return bool(outlet) and all(w in asked_words for w in outlet)
+
+
 def _rarity(word: str) -> float:
     """How much a word says about which article is meant: rare words say most.
 
@@ -393,6 +399,12 @@ def answer_about_article(
     by_article: dict[str, list[Passage]] = {}
     for hit in hits:
         by_article.setdefault(hit.passage.article_id, []).append(hit.passage)
+    # "the wall street journal piece on ...": that outlet's story first, however another
+    # outlet's story on the same subject ranked.
+    asked_words = {w.lower() for w in words(question)}
+    by_article = dict(
+        sorted(by_article.items(), key=lambda item: not _outlet_named(item[1][0], asked_words))
+    )
     if field == "summary":
         opening = _summarized(wanted, by_article, opening_of)
         if opening is None:

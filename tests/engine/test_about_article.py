@@ -284,3 +284,19 @@ def test_asked_about_no_article_in_particular_the_bot_asks_which(service, questi
     answer = service.answer(question)
     assert answer.abstained and answer.text == WHICH_ARTICLE_TEXT
     assert answer.citations == ()
+
+
+def test_the_outlet_the_question_names_wins_over_a_better_ranked_story() -> None:
+    def hit(article: str, source: str, author: str) -> Hit:
+        text = "The ferry strike ended after nine days of talks at the harbour."
+        passage = Passage(f"{article}:0", article, 0, text, "Ferry strike ends", source=source)
+        return Hit(
+            Passage(**{**{s: getattr(passage, s) for s in Passage.__slots__}, "author": author}),
+            1.0,
+        )
+
+    hits = [hit("a", "Metro Daily", "Ann Oduya"), hit("b", "Coastal Ledger", "Ben Marsh")]
+    fact = answer_about_article("who wrote the coastal ledger piece on the ferry strike?", hits)
+    assert fact is not None and fact.short_answer == "Ben Marsh"
+    fact = answer_about_article("who wrote the piece on the ferry strike?", hits)
+    assert fact is not None and fact.short_answer == "Ann Oduya"  # none named: the best ranked
