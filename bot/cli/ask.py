@@ -69,7 +69,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
 
 def _meta(p: Passage) -> str:
     """The publisher, date and "by <names>" of a source line, as far as the metadata has them."""
-    names = byline(p.author, p.source) if p.author else None
+    names = byline(p.author, p.source)
     by = f"by {names}" if names else ""
     return ", ".join(x for x in (p.source, (p.published or "")[:10], by) if x)
 

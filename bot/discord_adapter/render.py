@@ -294,7 +294,7 @@ def _source_line(numbers: Sequence[int], passage: Passage) -> str:
 
 def _by(passage: Passage) -> str | None:
     """The "by <names>" of a source line from the stored byline, or None when it names nobody."""
-    names = byline(passage.author, passage.source) if passage.author else None
+    names = byline(passage.author, passage.source)
     return f"by {names}" if names else None
 
 
@@ -450,7 +450,7 @@ def render_article(
         meta.append(f"**Publisher:** {escape_markdown(ref.source)}")
     if ref.published:
         meta.append(f"**Published:** {escape_markdown(ref.published)}")
-    if ref.author and (names := byline(ref.author, ref.source)):
+    if names := byline(ref.author, ref.source):
         meta.append(f"**By:** {escape_markdown(names)}")
     meta.append(f"**Article id:** `{ref.article_id.replace('`', '')}`")
     if link := safe_url(ref.url):

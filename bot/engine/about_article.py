@@ -241,13 +241,15 @@ _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")
 _BY = re.compile(r"^(?:(?:analysis|opinion|commentary|story|text|words|report)\s+)?by\s+", re.I)
 
 
-def byline(author: str, source: str | None = None) -> str | None:
-    """The people an article's stored byline names, as "A, B and C" (``None``: nobody).
+def byline(author: str | None, source: str | None = None) -> str | None:
+    """The people an article's stored byline names, as "A, B and C" (``None``: none named).
 
     Extracted bylines carry the outlet, a desk or role, credentials and date scraps beside the
     names ("Condé Nast; Louise Matsakis", "STEVE PEOPLES; AP National Political Writer",
     "Mike Wuerthele; Malcolm Owen Monday; November"): only the names are the answer.
     """
+    if not author or not author.strip():
+        return None
     outlet = {w.lower() for w in words(source or "")}
     parts = re.split(r"[;|]|,\s*(?=[A-Z])|\s+and\s+", author)
     if len(parts) == 1 and _single_name(parts[0].strip(), outlet):
