@@ -195,9 +195,9 @@ def _rarity(word: str) -> float:
 
 
 def _covers(
-    wanted: Mapping[str, str], passages: Sequence[Passage], *, by_title: bool = False
+    wanted: Mapping[str, float], passages: Sequence[Passage], *, by_title: bool = False
 ) -> bool:
-    """True when ``passages`` (one article) hold ``MIN_COVERAGE`` of ``wanted``, by rarity.
+    """True when ``passages`` (one article) hold ``MIN_COVERAGE`` of ``wanted`` (term: rarity).
 
     With ``by_title``, only the article's title and publisher count.
     """
@@ -206,8 +206,8 @@ def _covers(
     first = passages[0]
     texts = [] if by_title else [p.text for p in passages]
     held = set(terms(" ".join([first.title, first.source or "", *texts])))
-    total = sum(_rarity(word) for word in wanted.values())
-    found = sum(_rarity(word) for term, word in wanted.items() if term in held)
+    total = sum(wanted.values())
+    found = sum(weight for term, weight in wanted.items() if term in held)
     return found / total >= MIN_COVERAGE
 
 
@@ -354,7 +354,7 @@ def _opening(passages: Sequence[Passage], opening_of: OpeningOf | None) -> Passa
 
 
 def _summarized(
-    wanted: Mapping[str, str],
+    wanted: Mapping[str, float],
     by_article: Mapping[str, Sequence[Passage]],
     opening_of: OpeningOf | None,
 ) -> Passage | None:
@@ -397,7 +397,8 @@ def answer_about_article(
     field = field or asked_field(question)
     if field is None or not hits:
         return None
-    wanted = article_words(question)
+    # Each naming word's rarity, read once: every candidate article is weighed by the same.
+    wanted = {term: _rarity(word) for term, word in article_words(question).items()}
     by_article: dict[str, list[Passage]] = {}
     for hit in hits:
         by_article.setdefault(hit.passage.article_id, []).append(hit.passage)
