@@ -254,22 +254,23 @@ class AnswerService:
         standalone = self._read_typos(standalone)
         # A question asking for two things is retrieved (and read) part by part.
         parts = split_question(standalone) if not history else [standalone]
-        part_hits = [self._retriever.retrieve(p, k=self._top_k, filters=filters) for p in parts]
-        hits = _merge(part_hits)
-        retrieved = time.perf_counter()
-        answer: Answer | None = None
-        streamed = False
-        # "who wrote that wired piece?": the byline, not a name from the text (no model needed).
+        # "who wrote that wired piece?": the byline, not a name from the text (no model needed),
+        # found by the words naming the article; the question is searched whole only when no
+        # article's metadata answers it.
         fact = None
         field = asked_field(standalone) if len(parts) == 1 else None
         about = article_query(standalone) if field is not None else ""
+        hits: list[Hit] = []
+        part_hits: list[list[Hit]] = []
         if about:
-            article_hits = self._retriever.retrieve(about, k=self._top_k, filters=filters)
-            fact = answer_about_article(
-                standalone, article_hits, self._opening_passage, field=field
-            )
-            if fact is not None:
-                hits = article_hits
+            hits = self._retriever.retrieve(about, k=self._top_k, filters=filters)
+            fact = answer_about_article(standalone, hits, self._opening_passage, field=field)
+        if fact is None and (field is None or about):
+            part_hits = [self._retriever.retrieve(p, k=self._top_k, filters=filters) for p in parts]
+            hits = _merge(part_hits)
+        retrieved = time.perf_counter()
+        answer: Answer | None = None
+        streamed = False
         if field is not None and not about:
             # "who wrote the article?" with no thread to say which: asking beats guessing.
             answer = Answer(
