@@ -167,9 +167,18 @@ _POPUP_CLASS = re.compile(r"(^|[\s_-])(rollover|tooltip|popover|hovercard)", re.
 def _prepare_tree(tree: HtmlElement) -> None:
     """Drop pop-up cards; unwrap embedded tweets so their text survives."""
     # Pop-up cards (e.g. a bio with links shown when hovering a name) are not prose; a
-    # tooltip's own anchor term (no links or images inside) stays.
-    for el in tree.xpath(_POPUP_XPATH):
-        if _POPUP_CLASS.search(el.get("class", "")) and el.xpath(".//a|.//img"):
+    # tooltip's own anchor term (no links or images inside) stays. Where one element wraps
+    # the hovered name and its card ("rollover-people" around a "rollover-people-link" and a
+    # "rollover-people-block"), only the card goes: dropping the wrapper lost the name
+    # ("Gov. Kristi Noem (R)" read "Gov. (R)").
+    cards = [
+        el
+        for el in tree.xpath(_POPUP_XPATH)
+        if el.tag != "a" and _POPUP_CLASS.search(el.get("class", "")) and el.xpath(".//a|.//img")
+    ]
+    inner = set(cards)
+    for el in cards:
+        if not any(d in inner for d in el.iterdescendants()):
             _drop(el)
     # trafilatura removes "social"/"embed" wrappers; a quoted tweet is part of the story.
     for quote in tree.xpath('//blockquote[contains(@class, "twitter-tweet")]'):

@@ -281,6 +281,21 @@ def test_hover_cards_dropped_and_tooltip_terms_kept() -> None:
     assert "steel span on a new pier could carry" in page.text
 
 
+def test_hover_card_wrapped_with_its_name_keeps_the_name() -> None:
+    # One span wraps the hovered name and its card: the name is prose, the card is not.
+    wrapped = (
+        '<span class="rollover-people"><a class="rollover-people-link" href="/people/ann">'
+        'Ann Example</a><span class="rollover-people-block"><img src="/p.jpg" alt="">'
+        '<a href="/story/1">Earlier story about the mayor\'s budget</a></span></span>'
+    )
+    first = BODY_PARAGRAPHS[0].replace(
+        "The county council", f"The county council led by {wrapped} (Ind.)"
+    )
+    page = _extract(_article_page(paragraphs=[first, *BODY_PARAGRAPHS[1:]]))
+    assert "The county council led by Ann Example (Ind.) voted on Tuesday" in page.text
+    assert "Earlier story" not in page.text
+
+
 def test_embedded_tweet_is_kept() -> None:
     tweet = (
         '<div class="social-embed"><blockquote class="twitter-tweet"><p>The footbridge '
