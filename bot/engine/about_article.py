@@ -6,7 +6,8 @@ of an article rarely says so (ingest keeps the byline, date and publisher as met
 reader would answer with a name or date from the text: the wrong one. These questions are
 answered from the metadata of the article the question names, found by retrieval, and only when
 that article covers what the question says about it; otherwise the normal reader takes over.
-Asked for the gist ("tl;dr of the kelp story?", "what's that op-ed about?"), the answer quotes
+Asked for the gist ("tl;dr of the kelp story?", "what's that op-ed about?", "what happened with
+wework?"), the answer quotes
 the article's opening sentences: news is written lead first, and no sentence scores well against
 a question that names only the story.
 """
@@ -99,8 +100,12 @@ _SUMMARY = re.compile(
     rf"|\bwhat(?:'s|’s| is| was)\s+{_REF}.*\babout\s*\??\s*$"
     rf"|\bwhat\s+(?:does|did)\s+{_REF}\s+say\s*\??\s*$"
     r"|\bwhat(?:'s|’s| is)\s+(?:the\s+)?(?:story|deal|latest)\s+(?:with|on|about)\b"
-    r"|\bwhat(?:'s|’s| is)\s+going\s+on\s+with\b"
-    r"|\bany\s+news\s+(?:on|about)\b",
+    r"|\bwhat(?:'s|’s| is)\s+(?:going\s+on|up|new)\s+with\b"
+    # "what happened with the rate of flow in the rhine ...?" asks about a detail: only a short
+    # subject closing the question names a story
+    r"|\bwhat(?:'s|’s| is)?\s+happen(?:ed|ing)\s+with\s+(?:[\w&+'’.-]+\s*){1,4}[?!.\s]*$"
+    r"|\bany(?:thing)?\s+(?:new|news|updates?)\s+(?:on|about|with)\b"
+    r"|\b(?:catch|fill)\s+me\s+(?:up|in)\s+on\b",
     re.I,
 )
 # An opening sentence shorter than this is a kicker or a caption ("Advertisement"), not the lead.
@@ -120,7 +125,8 @@ _ASKING_WORDS = frozenset(
         "piece", "story", "stories", "blog", "op", "ed", "column", "editorial", "write-up",
         "feature", "interview", "news", "item", "whose", "old", "go", "went", "put", "tl",
         "dr", "tldr", "summarize", "summarise", "summary", "gist", "recap", "brief", "latest",
-        "deal", "going", "say", "says", "about",
+        "deal", "going", "say", "says", "about", "happened", "happening", "update",
+        "updates", "catch", "fill", "anything",
     )
 )  # fmt: skip
 _FILLER = frozenset(stem(w) for w in CHAT_FILLER)

@@ -98,6 +98,10 @@ def service(store: ChromaArticleStore) -> AnswerService:
         ("can you summarize the tram piece", "summary"),
         ("what's that column on the valley choir about?", "summary"),
         ("any news on the tram line?", "summary"),
+        ("what happened with the tram line", "summary"),
+        ("what's up with the kelp replanting?", "summary"),
+        ("any updates on the valley choir?", "summary"),
+        ("catch me up on the tram", "summary"),
         # About the text, not the article: the reader answers these.
         ("what did the story say about the cost of the tram?", None),
         ("who wrote the song the choir sang?", None),
@@ -106,6 +110,8 @@ def service(store: ChromaArticleStore) -> AnswerService:
         ("when does the story take place?", None),
         ("when did the post office run out of stamps?", None),
         ("what's the writer's name for the new reef?", None),
+        ("what happened to the tram's old depot?", None),
+        ("what happened in 1950 to the kelp?", None),
     ],
 )
 def test_asked_field_reads_questions_about_an_article(question: str, field: str | None) -> None:
@@ -210,6 +216,13 @@ def test_the_gist_quotes_the_articles_opening_lines(service: AnswerService) -> N
     (citation,) = answer.citations
     assert citation.passage.id == "kelp:0" and citation.quote in citation.passage.text
     assert citation.passage.id in {h.passage.id for h in answer.sources}
+
+
+def test_what_happened_with_a_story_is_answered_by_its_lead(service: AnswerService) -> None:
+    answer = service.answer("so what happened with the kelp forests?")
+    assert not answer.abstained
+    assert "in its opening lines" in answer.text
+    assert "Divers replanted twelve hectares of kelp" in answer.text
 
 
 def test_the_gist_reads_the_opening_passage_from_the_store_when_not_retrieved() -> None:
