@@ -57,6 +57,21 @@ _PART_FALLBACK = frozenset({"model-refused", "unconfirmed"})
 _QUOTED = re.compile(r"“([^”]{12,})”")
 
 
+def read_typos(text: str, retriever: Retriever) -> str:
+    """``text`` with typos read as the corpus's words, where the retriever can tell them."""
+    correct = getattr(retriever, "correct_spelling", None)
+    return correct(text) if callable(correct) else text
+
+
+def searched_for(question: str, retriever: Retriever) -> str:
+    """The text the service searches for a standalone ``question`` (evaluations search it too).
+
+    The question read as meant (chat framing off, shorthand written out) and its typos read as
+    the corpus's words.
+    """
+    return read_typos(as_meant(" ".join(question.split())), retriever)
+
+
 def quoted_before(history: Sequence[Turn]) -> list[str]:
     """The sentences the last answer of the conversation quoted (a follow-up wants new ones)."""
     for turn in reversed(history):
@@ -184,7 +199,7 @@ class AnswerService:
             QuestionRejected: The query is empty or too long.
             VectorStoreUnavailable: Chroma cannot be reached.
         """
-        query = self._read_typos(as_meant(self._validate(query)))
+        query = searched_for(self._validate(query), self._retriever)
         return self._retriever.retrieve(query, k=k, filters=filters)
 
     def answer(
@@ -232,9 +247,7 @@ class AnswerService:
         return text
 
     def _read_typos(self, text: str) -> str:
-        """``text`` with typos read as the corpus's words, where the retriever can tell them."""
-        correct = getattr(self._retriever, "correct_spelling", None)
-        return correct(text) if callable(correct) else text
+        return read_typos(text, self._retriever)
 
     def _run(
         self,

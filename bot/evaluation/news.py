@@ -474,6 +474,17 @@ def fit_cases(
 # --- retrieval ---------------------------------------------------------------------------------
 
 
+def searched_modes(retriever: Any, k: int = 10) -> Callable[[str], dict[str, list[Hit]]]:
+    """Each mode's top ``k`` for a question, searched as the bot searches it.
+
+    Read as meant and with typos read as the corpus's words: the figures measure the
+    retrieval users get.
+    """
+    from bot.engine.answering import searched_for
+
+    return lambda q: retriever.retrieve_modes(searched_for(q, retriever), k)
+
+
 def retrieval_hits(
     rank_modes: Callable[[str], dict[str, list[Hit]]],
     dataset: NewsDataset,
@@ -746,7 +757,7 @@ def run_news_eval(
         "passages": store.count(),
         "top_k": settings.top_k,
         **summarise(outcomes),
-        "retrieval": retrieval_hits(lambda q: retriever.retrieve_modes(q, 10), dataset),
+        "retrieval": retrieval_hits(searched_modes(retriever), dataset),
         "failures": failures(outcomes),
     }
     if fit:
@@ -771,7 +782,7 @@ def run_news_retrieval(
     store, root = scratch_store(settings, dataset.name, [str(dataset.corpus)])
     retriever = HybridRetriever(store, data_dir=root)
     started = time.perf_counter()
-    results = retrieval_hits(lambda q: retriever.retrieve_modes(q, 10), dataset)
+    results = retrieval_hits(searched_modes(retriever), dataset)
     report = {
         "dataset": dataset.name,
         "passages": store.count(),

@@ -127,10 +127,13 @@ def is_hit(hit: Hit, question: Question, article_urls: Mapping[str, str]) -> boo
 
 
 def _rankers(retriever: Retriever, k: int) -> Callable[[str], dict[str, list[Hit]]]:
+    """Ranked passages per mode for a question, searched as the bot searches it."""
+    from bot.engine.answering import searched_for
+
     modes = getattr(retriever, "retrieve_modes", None)
     if callable(modes):
-        return lambda query: modes(query, k)
-    return lambda query: {"retriever": retriever.retrieve(query, k)}
+        return lambda query: modes(searched_for(query, retriever), k)
+    return lambda query: {"retriever": retriever.retrieve(searched_for(query, retriever), k)}
 
 
 def evaluate_retrieval(

@@ -72,6 +72,22 @@ def test_metrics_are_computed_per_question() -> None:
     assert limited == {"hits@1": 0.5, "hits@3": 1.0, "mrr@3": pytest.approx(2 / 3), "n": 2}
 
 
+def test_questions_are_searched_as_the_bot_searches_them() -> None:
+    # The figures measure the retrieval users get: chat framing off, shorthand written out.
+    gold = _passage("g", "a", "the answer is 42")
+    searched: list[str] = []
+
+    class _Recording(_Scripted):
+        def retrieve(self, query: str, k: int = 10, filters=None) -> list[Hit]:
+            searched.append(query)
+            return [Hit(gold, 1.0)]
+
+    question = Question("q", "hey so how many ppl came lol", ("42",), "a")
+    dataset = Dataset("t", Path("."), Path("corpus.jsonl"), "dev", (question,), {})
+    assert evaluate_retrieval(_Recording({}), dataset)["retriever"]["hits@1"] == 1.0
+    assert searched == ["how many people came"]
+
+
 def test_report_files(tmp_path: Path) -> None:
     results = {
         "hybrid": {"hits@1": 0.7, "hits@5": 0.95, "hits@10": 0.97, "mrr@10": 0.8, "n": 10},
