@@ -71,6 +71,9 @@ _DATE = re.compile(
     rf"|\b(?:the\s)?(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINAL_WORDS})[\s-]century(?:\s(?-i:BC|BCE|AD|CE))?\b"
     rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
     rf"|\b(?:yesterday|today|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b"
+    # News dates an event from the day it ran: "sacked last night", "earlier this month".
+    rf"|\b(?:(?:earlier|later)\s)?(?:last|this|next)\s(?:night|morning|afternoon|evening|weekend)\b"
+    rf"|\b(?:tonight|overnight)\b|\b(?:earlier|later)\s(?:this|last)\s(?:week|month|year)\b"
     # A time counted back from now: "two weeks ago", "around a billion years ago".
     rf"|\b(?:(?:about|around|some|nearly|almost|roughly|over|more than|less than)\s)?"
     rf"(?:{_NUM}|{_NUMWORD}|a|an|a few|several)(?:\s{_SCALE})?\s"
@@ -633,6 +636,23 @@ def asked_count(question: str) -> int | None:
         return None
     word = m.group(1).lower()
     return int(word) if word.isdigit() else _COUNT_WORDS[word]
+
+
+# A date counted from the day the story ran ("last night", "on Tuesday", "two weeks ago").
+_RELATIVE = re.compile(
+    rf"\b(?:yesterday|today|tomorrow|tonight|overnight|last|this|next|ago|{_WEEKDAY})\b", re.I
+)
+_YEAR = re.compile(r"\b\d{3,4}\b")
+
+
+def dated(phrase: str, published: str | None) -> str:
+    """``phrase`` with the day its story ran, when it counts from that day.
+
+    "last night" alone is lost on a reader weeks later: "last night (story of 2019-11-20)".
+    """
+    if not published or _YEAR.search(phrase) or not _RELATIVE.search(phrase):
+        return phrase
+    return f"{phrase} (story of {published.strip()[:10]})"
 
 
 def only_in_dateline(phrase: str, sentence: str) -> bool:

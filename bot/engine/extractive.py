@@ -33,6 +33,7 @@ from bot.engine.answer_types import (
     asks_term,
     best_span,
     class_noun,
+    dated,
     expected_type,
     given_names,
     states_reason,
@@ -694,7 +695,10 @@ class ExtractiveAnswerer:
                 short = best_span(kind, cand.sentence, core, focus - title or focus)
                 short = next(iter(lead_names), short)
                 if short is not None and short.text.strip() != cand.sentence.strip():
-                    quoted = f"{short.text} — {quoted}"
+                    shown = short.text
+                    if kind == "date":
+                        shown = dated(shown, hits[cand.hit_index].passage.published)
+                    quoted = f"{shown} — {quoted}"
             parts.append(quoted)
         stated = (
             (kind == "reason" and states_reason(lead.sentence))

@@ -41,7 +41,7 @@ from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.engine.answer_types import expected_type, is_of_kind, only_in_dateline
+from bot.engine.answer_types import dated, expected_type, is_of_kind, only_in_dateline
 from bot.engine.extractive import overlaps, sentences_beside
 from bot.engine.followup import split_context
 from bot.engine.llm import capped
@@ -387,7 +387,8 @@ class LLMReader:
             if found is not None:
                 n, sentence = found
                 citation = Citation(n=1, passage=hits[n - 1].passage, quote=sentence)
-                text = f"{phrase} — “{shown_quote(sentence)}” [1]"
+                shown = dated(phrase, citation.passage.published) if kind == "date" else phrase
+                text = f"{shown} — “{shown_quote(sentence)}” [1]"
                 if _norm(phrase) == _norm(sentence):
                     text = f"“{shown_quote(sentence)}” [1]"
                 return LLMVerdict(text, (citation,), False, phrase, "model", model_text)

@@ -8,6 +8,7 @@ from bot.engine.answer_types import (
     asks_term,
     best_span,
     class_noun,
+    dated,
     expected_type,
     find_spans,
     given_names,
@@ -324,6 +325,29 @@ def test_a_time_counted_back_from_now_is_a_date():
     sentence = "Around a billion years ago a cell took it in; the ferry left two weeks ago."
     found = find_spans("date", sentence, "how long ago did a cell take it in?")
     assert [p.text for p in found] == ["Around a billion years ago", "two weeks ago"]
+
+
+def test_news_dates_an_event_from_the_day_it_ran():
+    sentence = "The captain was sacked last night; talks ran overnight and end later this week."
+    found = find_spans("date", sentence, "when was the captain sacked?")
+    assert [p.text for p in found] == ["last night", "overnight", "later this week"]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "shown"),
+    [
+        ("last night", "last night (story of 2026-03-05)"),
+        ("on Tuesday", "on Tuesday (story of 2026-03-05)"),
+        ("two weeks ago", "two weeks ago (story of 2026-03-05)"),
+        ("earlier this month", "earlier this month (story of 2026-03-05)"),
+        ("March 3, 2026", "March 3, 2026"),  # a date in full needs no anchor
+        ("in 1975", "in 1975"),
+        ("last year's final in 1998", "last year's final in 1998"),
+    ],
+)
+def test_a_date_counted_from_the_story_is_shown_with_its_day(phrase: str, shown: str) -> None:
+    assert dated(phrase, "2026-03-05T09:00:00Z") == shown
+    assert dated(phrase, None) == phrase  # no date stored: nothing to add
 
 
 def test_how_far_toward_somewhere_is_answered_by_a_place():

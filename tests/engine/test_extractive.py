@@ -172,6 +172,25 @@ def test_an_articles_own_question_is_never_quoted_as_the_answer(real_embeddings)
     assert "?”" not in result.text
 
 
+def test_a_date_counted_from_the_story_carries_the_day_it_ran(real_embeddings):
+    from vectorstore.base import Hit, Passage
+
+    text = (
+        "Skerryline sacked its ferry captain Ina Berg last night after nine years at the helm. "
+        "The company has not yet named a replacement."
+    )
+    passage = Passage(
+        id="p:0", article_id="p", index=0, text=text, title="Skerryline sacks captain",
+        published="2026-03-05T09:00:00+00:00",
+    )  # fmt: skip
+    result = ExtractiveAnswerer(real_embeddings).compose(
+        "when did skerryline sack ina berg?", [Hit(passage, 1.0)]
+    )
+    assert not result.abstained, result
+    assert result.text.startswith("last night (story of 2026-03-05) — “Skerryline sacked")
+    assert result.short_answer == "last night"
+
+
 def test_a_list_question_answered_in_prose_is_still_answered(real_embeddings):
     text = (
         "Captain Ina Berg joined Skerryline in 2019. Off duty she plays guitar and saxophone "
