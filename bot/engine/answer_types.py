@@ -42,7 +42,11 @@ _QUANTITY = re.compile(
     rf"(?:\b(?:about|around|nearly|almost|roughly|some|up to|more than|less than|over|under|"
     rf"at least|only|just)\s)?"
     rf"(?:\b{_NUM}|\b{_NUMWORD}\b|(?<=\ba )single\b)(?:\s?-?\s?{_SCALE})?"
-    rf"(?:[- ][a-z]+)?",
+    # the thing counted, whole when hyphenated: "230 million light-years" counts years
+    rf"(?:[- ][a-z]+(?:-[a-z]+)*)?"
+    # a count in round figures: "tens of thousands of galaxies", "hundreds of fans"
+    rf"|\b(?:tens|hundreds|thousands|millions|billions)\s(?:of\s(?:thousands|millions)\s)?"
+    rf"of\s(?:[a-z]+\s(?=[a-z]+s\b))?[a-z]+",
     re.I,
 )
 _MONTH = (
@@ -860,7 +864,7 @@ _UNIT_END = re.compile(
 _CARDINAL = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    r"eighty|ninety|hundred|thousand|million|billion|trillion|dozens?|single)\b",
+    r"eighty|ninety|hundreds?|thousands?|millions?|billions?|trillion|dozens?|tens|single)\b",
     re.I,
 )
 # Kinds a sentence must hold a phrase of to answer at all. A reason or a "what" can be put in

@@ -321,6 +321,19 @@ def test_a_day_of_a_date_or_one_of_a_kind_is_no_count():
     assert [p.text for p in find_spans("quantity", sentence, "how many times?")] == ["17 times"]
 
 
+def test_a_count_in_round_figures_and_a_hyphenated_unit():
+    sentence = (
+        "The simulated universe, some 230 million light-years wide, holds tens of thousands "
+        "of evolving galaxies; hundreds of astronomers gathered."
+    )
+    found = find_spans("quantity", sentence, "how many galaxies does it hold?")
+    # "230 million light-years" counts years, not galaxies (it was cut to "... million light")
+    assert [p.text for p in found] == [
+        "tens of thousands of evolving galaxies",
+        "hundreds of astronomers",
+    ]
+
+
 def test_a_time_counted_back_from_now_is_a_date():
     sentence = "Around a billion years ago a cell took it in; the ferry left two weeks ago."
     found = find_spans("date", sentence, "how long ago did a cell take it in?")
