@@ -126,9 +126,12 @@ _ASKING_WORDS = frozenset(
         "feature", "interview", "news", "item", "whose", "old", "go", "went", "put", "tl",
         "dr", "tldr", "summarize", "summarise", "summary", "gist", "recap", "brief", "latest",
         "deal", "going", "say", "says", "about", "happened", "happening", "update",
-        "updates", "catch", "fill", "anything",
+        "updates",
     )
 )  # fmt: skip
+# Phrases that ask for the gist, whose words ("catch") may name an article elsewhere ("plague
+# catches"): left out as phrases, not as words.
+_ASKING_PHRASES = re.compile(r"\b(?:catch|fill)\s+me\s+(?:up|in)\b|\banything\s+new\b", re.I)
 _FILLER = frozenset(stem(w) for w in CHAT_FILLER)
 # The share (by rarity) of the question's own words about the article that it must hold (title,
 # publisher, retrieved passages): below it, the question names an article the corpus lacks.
@@ -175,6 +178,7 @@ def article_query(question: str) -> str:
 def _naming_words(question: str) -> list[str]:
     """The words of the question (and of a follow-up's borrowed context) naming the article."""
     core, context = split_context(question)
+    core = _ASKING_PHRASES.sub(" ", core)
     return [w for w in words(f"{core} {context}") if _about_article(w)]
 
 

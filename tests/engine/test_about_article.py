@@ -121,6 +121,9 @@ def test_asked_field_reads_questions_about_an_article(question: str, field: str 
 def test_the_search_query_keeps_only_the_words_naming_the_article() -> None:
     assert article_query("when was the article on the kelp forests published?") == "kelp forests"
     assert article_query("who wrote the ledger piece lol") == "ledger"
+    assert article_query("catch me up on the tram") == "tram"
+    # a word of an asking phrase may name an article: only the phrase is left out
+    assert article_query("who wrote the ledger piece on kelp catches?") == "ledger kelp catches"
 
 
 # --- answers ---------------------------------------------------------------------------------
