@@ -237,9 +237,9 @@ _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("age", re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.I)),
     ("percent", re.compile(r"\b(?:what|which|how much) (?:%|percent|percentage|share)\b|%", re.I)),
     ("score", re.compile(r"\b(?:final )?score\b|\bstat ?line\b|\bresult of the (?:game|match)\b", re.I)),
-    ("duration", re.compile(r"\bhow long\b(?! ago)|\bfor how long\b|\bhow many (?:years|days|weeks|months|hours|minutes)\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b(?! ago)|\bhow much (?:more )?time\b|\bfor how long\b|\bhow many (?:years|days|weeks|months|hours|minutes)\b", re.I)),
     ("distance", re.compile(r"\bhow far\b(?!.*\b(?:back|dates? back)\b)|\bhow (?:high|tall|deep|wide)\b|\bdistance\b", re.I)),
-    ("money", re.compile(r"\bhow much\b.*\b(?:pay|paid|cost|spend|spent|worth|price|fork|charge|raise|earn|sell|sold|buy|bought|fund|fine|budget|revenue|salary|money|deal|damages|value|valued|fee|tix|tickets?)|\b(?:what|what's|whats)\b.*\b(?:price|cost|fee|salary|revenue|budget|valuation|worth|damages)\b|\bhow much money\b", re.I)),
+    ("money", re.compile(r"\bhow much\b(?!\s+(?:time|longer|weight|water|land|space|energy|power|data|rain|snow)\b).*\b(?:pay|paid|cost|spend|spent|worth|price|fork|charge|raise|earn|sell|sold|buy|bought|fund|fine|budget|revenue|salary|money|deal|damages|value|valued|fee|tix|tickets?)|\b(?:what|what's|whats)\b.*\b(?:price|cost|fee|salary|revenue|budget|valuation|worth|damages)\b|\bhow much money\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:years?|dates?|days?|months?|time|decades?|century)\b|\btil+ when\b|\bhow long ago\b|\bwhat time\b|\bhow far back\b|\bdates? back\b", re.I)),
     ("frequency", re.compile(r"\bhow (?:often|frequently)\b|\bhow many times (?:a|an|per|each|every)\b", re.I)),
     ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b", re.I)),
@@ -401,10 +401,29 @@ def _keyword_type(query: str) -> str | None:
     return max(found)[1] if found else None
 
 
+# After "how much", a word that is not the thing measured ("how much more did it cost").
+_NOT_MEASURED = frozenset(
+    [
+        "did", "does", "do", "is", "was", "were", "are", "will", "would", "can", "could", "has",
+        "have", "had", "should", "might", "must", "the", "a", "an", "of", "in", "more", "less",
+        "it", "they", "he", "she", "we", "you", "i", "this", "that", "these", "those",
+    ]
+)  # fmt: skip
+_HOW_MUCH = re.compile(r"\bhow much\s+([\w'’]+)", re.I)
+
+
 def _asks_money(question: str) -> bool:
-    return bool(re.search(r"\bhow much\b", question, re.I)) and any(
-        stem(w.lower()) in _MONEY_STEMS for w in words(question)
-    )
+    """A how-much question with a money word, unless it names another thing it measures.
+
+    "how much did the trust give?" asks for money, "how much time did they spend?" does not.
+    """
+    found = _HOW_MUCH.search(question)
+    if found is None:
+        return False
+    measured = found.group(1).lower()
+    if measured not in _NOT_MEASURED and stem(measured) not in _MONEY_STEMS:
+        return False
+    return any(stem(w.lower()) in _MONEY_STEMS for w in words(question))
 
 
 def _outside(question_words: set[str], text: str) -> bool:

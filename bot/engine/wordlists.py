@@ -81,7 +81,9 @@ ANAPHORA = frozenset(
 MONEY_WORDS = frozenset(
     [
         "money", "cost", "price", "paid", "pay", "spend", "spent", "fund", "funding", "worth",
-        "budget", "fee", "salary", "revenue", "investment", "raise", "raised", "earn", "sold"
+        "budget", "fee", "salary", "revenue", "investment", "raise", "raised", "earn", "sold",
+        "give", "gave", "donate", "donated", "donation", "grant", "charge", "charged", "fine",
+        "fined", "owe", "owed", "wage", "wages", "compensation", "damages", "severance", "pension",
     ]
 )  # fmt: skip
 

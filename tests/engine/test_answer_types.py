@@ -23,6 +23,9 @@ from bot.engine.text import stem
     [
         ("How much did the council pay for the ferry?", "money"),
         ("what's the new stadium's price tag", "money"),
+        ("how much did the trust give the ferry museum?", "money"),
+        ("how much was skerryline fined", "money"),
+        ("How much time did the council give the ferry?", "duration"),
         ("how old is the mayor", "age"),
         ("wat % of voters turned out?", "percent"),
         ("final score of the cup game?", "score"),
