@@ -132,8 +132,14 @@ _FREQUENCY = re.compile(
     r"|\b(?:a|per) (?:day|week|month|year)\b",
     re.I,
 )
+# "due to be held", "due to start": a schedule, not a cause.
+_DUE_TO = (
+    r"due to(?! (?:be|have|start|begin|open|close|arrive|take|end|finish|launch|expire|return|"
+    r"meet|hold|appear|testify|visit|land|resume|release|announce|report|speak|sign|vote|run|go|"
+    r"come|leave|debut|air|premiere|face|retire|step|stand|fly|play|deliver|publish|receive)\b)"
+)
 _REASON = re.compile(
-    r"\b(?:because(?: of)?|due to|owing to|thanks to|as a result of|in order to|so that|"
+    r"\b(?:because(?: of)?|" + _DUE_TO + r"|owing to|thanks to|as a result of|in order to|so that|"
     r"after|since|(?<!such )(?<!well )as(?! (?:well|many|much|soon|long|far|of|part|if|though)\b)|"
     r"for fear|blamed (?:it )?on|caused by|citing|amid|over concerns?|"
     r"to (?:prevent|avoid|stop|ensure|help|make|keep|protect|reduce|give)|led to|resulted in|"
@@ -143,7 +149,8 @@ _REASON = re.compile(
 # Connectives that state a cause or a purpose outright. "after", "since", "as" or "amid" often
 # only say when something happened; these say why.
 _STATED_REASON = re.compile(
-    r"\b(?:because|due to|owing to|thanks to|as a result of|in order to|so that|blamed (?:it )?on|"
+    r"\b(?:because|" + _DUE_TO + r"|owing to|thanks to|as a result of|in order to|so that|"
+    r"blamed (?:it )?on|"
     r"caused by|led to|resulted in|the reason)\b",
     re.I,
 )
@@ -917,6 +924,8 @@ def best_span(
     elif kind == "quantity":
         # "how many European oil paintings": the number that counts paintings, not watercolours
         spans = _counting(spans, sentence, question) or spans
+    if kind in _CHANGING_KINDS:
+        spans = _changed_to(spans, sentence, question)
     if len(spans) == 1 or not focus:
         return spans[0]
     positions = [
@@ -940,6 +949,33 @@ def best_span(
         return min(gaps)
 
     return min(spans, key=distance)
+
+
+# Kinds whose values change "from A to B" (a span of dates "from 2018 to 2020" is one answer).
+_CHANGING_KINDS = frozenset({"money", "percent", "quantity"})
+_BEFORE_CHANGE = re.compile(
+    r"\b(?:before|originally|original|previous|previously|initial|initially|at first|used to|"
+    r"prior|former|old|starting|start)\b",
+    re.I,
+)
+
+
+def _changed_to(spans: list[Phrase], sentence: str, question: str) -> list[Phrase]:
+    """Of a change "from A to B", the value it is now (B) unless the question asks what it was.
+
+    "had its valuation slashed from $47 billion to $8 billion" answers "what's its valuation?"
+    with $8 billion; "what was it valued at before?" with $47 billion.
+    """
+    if len(spans) < 2 or _BEFORE_CHANGE.search(question):
+        return spans
+    dropped = set()
+    for earlier, later in zip(spans, spans[1:], strict=False):
+        joined = sentence[earlier.end : later.start]
+        if re.fullmatch(r"\s+to\s+", joined) and re.search(
+            r"\bfrom\s+$", sentence[max(0, earlier.start - 6) : earlier.start]
+        ):
+            dropped.add(earlier.start)
+    return [p for p in spans if p.start not in dropped]
 
 
 CLAUSE_TOLL = 20  # characters a clause break between phrase and focus word counts as

@@ -14,6 +14,7 @@ from bot.engine.answer_types import (
     given_names,
     is_of_kind,
     only_in_dateline,
+    states_reason,
 )
 from bot.engine.text import stem
 
@@ -759,3 +760,29 @@ def test_who_is_a_named_person_asks_what_they_are(question, kind):
 def test_who_is_someone_is_answered_by_what_the_sentence_says_they_are(sentence, description):
     phrase = best_span("identity", sentence, "who is Ina Berg?")
     assert (phrase.text if phrase else None) == description
+
+
+def test_due_to_be_held_is_a_schedule_not_a_reason():
+    assert not states_reason("The opening is due to be held at the harbour next Tuesday.")
+    assert not states_reason("The ferry is due to arrive at noon.")
+    assert states_reason("The opening was delayed due to storms.")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("what's skerryline's valuation now?", "$8 million"),
+        ("how much is skerryline worth?", "$8 million"),
+        ("how much was skerryline worth originally?", "$47 million"),
+    ],
+)
+def test_a_change_from_one_value_to_another_answers_with_the_new_one(question, answer):
+    sentence = "Skerryline had its valuation slashed from $47 million to $8 million in March."
+    found = best_span(expected_type(question), sentence, question, {stem("valuation")})
+    assert found is not None and found.text == answer
+
+
+def test_a_span_of_dates_from_one_to_another_is_not_read_as_a_change():
+    sentence = "The ferry ran from 2018 to 2020."
+    found = best_span("date", sentence, "when did the ferry run?", {stem("ferry")})
+    assert found is not None and found.text == "2018"
