@@ -805,6 +805,16 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             if p.text.lower() in _NATIONALITIES and p.text.lower() not in q_words
         ]
     elif kind in ("place", "person", "org"):
+        if _ASKS_WINNER.search(question):
+            # "who won the wales hungary game?": one of the sides the question names, the one
+            # the sentence says beat the other ("Wales beat Hungary 2-0").
+            winners = [
+                Phrase(m.start(1), m.end(1), m.group(1))
+                for m in _BEAT.finditer(sentence)
+                if m.group(1).lower() in question.lower()
+            ]
+            if winners:
+                return winners
         # The noun that asked for the name is often part of it: "which park" -> "Marronnier
         # Park", "which department" -> "Department of Social Services".
         noun = class_noun(question)
@@ -823,6 +833,13 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     return [p for p in found if _outside(q_words, p.text)]
 
 
+_ASKS_WINNER = re.compile(r"\bwho\s+(?:won|wins|beat|came\s+out\s+on\s+top)\b", re.I)
+# A side named as beating another: "Wales beat Hungary", "the Lakers held off OKC".
+_BEAT = re.compile(
+    r"(?:\bThe\s+)?\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:beat|beats|defeated|defeats|edged|downed|"
+    r"thrashed|routed|stunned|upset|overcame|held\s+off|hold\s+off|won\s+(?:against|over))\s+"
+    r"(?:the\s+)?[A-Z]"
+)
 _IN_PLAY_BEFORE = re.compile(
     r"\b(?:up|down|led|leading|trailed|trailing|lead of|cut it to|made it|tied it at)\s+$", re.I
 )

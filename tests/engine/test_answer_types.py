@@ -786,3 +786,13 @@ def test_a_span_of_dates_from_one_to_another_is_not_read_as_a_change():
     sentence = "The ferry ran from 2018 to 2020."
     found = best_span("date", sentence, "when did the ferry run?", {stem("ferry")})
     assert found is not None and found.text == "2018"
+
+
+def test_who_won_a_game_is_answered_by_the_side_that_beat_the_other():
+    question = "who won the rovers hawks game?"
+    assert [p.text for p in find_spans("person", "The Rovers beat the Hawks 3-1.", question)] == [
+        "Rovers"
+    ]
+    # a scorer is a name, but not the side that won
+    scorer = "Ina Berg scored twice for the Rovers."
+    assert [p.text for p in find_spans("person", scorer, question)] == ["Ina Berg"]
