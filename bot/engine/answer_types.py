@@ -805,7 +805,7 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             if p.text.lower() in _NATIONALITIES and p.text.lower() not in q_words
         ]
     elif kind in ("place", "person", "org"):
-        if _ASKS_WINNER.search(question):
+        if asks_winner(question):
             # "who won the wales hungary game?": one of the sides the question names, the one
             # the sentence says beat the other ("Wales beat Hungary 2-0").
             winners = [
@@ -834,6 +834,13 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
 
 
 _ASKS_WINNER = re.compile(r"\bwho\s+(?:won|wins|beat|came\s+out\s+on\s+top)\b", re.I)
+
+
+def asks_winner(question: str) -> bool:
+    """True for "who won the wales hungary game?": its answer is one of the sides it names."""
+    return bool(_ASKS_WINNER.search(question))
+
+
 # A side named as beating another: "Wales beat Hungary", "the Lakers held off OKC".
 _BEAT = re.compile(
     r"(?:\bThe\s+)?\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:beat|beats|defeated|defeats|edged|downed|"

@@ -41,7 +41,13 @@ from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.engine.answer_types import dated, expected_type, is_of_kind, only_in_dateline
+from bot.engine.answer_types import (
+    asks_winner,
+    dated,
+    expected_type,
+    is_of_kind,
+    only_in_dateline,
+)
 from bot.engine.extractive import overlaps, sentences_beside
 from bot.engine.followup import split_context
 from bot.engine.llm import capped
@@ -471,10 +477,10 @@ def yes_share(metadata: Mapping[str, Any]) -> float | None:
 def echoes_question(phrase: str, question: str) -> bool:
     """True when every word of ``phrase`` comes from the question.
 
-    "HP" does not say what HP stands for. A question that offers alternatives ("A or B?") is
-    answered by one of its own words, so it never echoes.
+    "HP" does not say what HP stands for. A question that offers alternatives ("A or B?", "who
+    won the wales hungary game?") is answered by one of its own words, so it never echoes.
     """
-    if re.search(r"\bor\b", question, re.I):
+    if re.search(r"\bor\b", question, re.I) or asks_winner(question):
         return False
     phrase_terms = set(terms(phrase))
     return bool(phrase_terms) and phrase_terms <= set(terms(question))

@@ -306,6 +306,7 @@ def test_a_question_offering_alternatives_is_answered_by_one_of_them():
 
     assert echoes_question("CWD", "what does CWD stand for?")
     assert not echoes_question("the ferry", "was it the bridge or the ferry?")
+    assert not echoes_question("Rovers", "who won the rovers hawks game?")
     assert not echoes_question("chronic wasting disease", "what does CWD stand for?")
 
 
