@@ -768,6 +768,9 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             found = [p for p in found if _YEAR.search(p.text)]
     elif kind == "quantity":
         found = _matches(_MONEY, sentence) + _matches(_PERCENT, sentence)
+        amounts = list(found)  # "$47 billion" is an amount: its "47 billion" counts nothing
+        if _ASKS_COUNT.search(question):
+            found = []  # "how many people", "layoffs number": a count, not an amount or a share
         # A day of a date ("ate a rabbit on Nov. 5") counts nothing, nor does "one of" a kind.
         days = [
             d
@@ -780,6 +783,7 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             if not _YEAR_ONLY.fullmatch(p.text)
             and _CARDINAL.search(p.text)
             and not any(d.start < p.end and p.start < d.end for d in days)
+            and not any(a.start < p.end and p.start < a.end for a in amounts)
             and not _ONE_OF.match(sentence, p.start)
             and not _names_something(sentence, p)
         ]
@@ -833,6 +837,11 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     return [p for p in found if _outside(q_words, p.text)]
 
 
+_ASKS_COUNT = re.compile(
+    r"\bhow many\b|\bnumber of\b|\b(?:headcount|population|attendance|turnout)\b"
+    r"|\bnumber\s*\??\s*$",
+    re.I,
+)
 _ASKS_WINNER = re.compile(r"\bwho\s+(?:won|wins|beat|came\s+out\s+on\s+top)\b", re.I)
 
 

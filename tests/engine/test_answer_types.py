@@ -796,3 +796,14 @@ def test_who_won_a_game_is_answered_by_the_side_that_beat_the_other():
     # a scorer is a name, but not the side that won
     scorer = "Ina Berg scored twice for the Rovers."
     assert [p.text for p in find_spans("person", scorer, question)] == ["Ina Berg"]
+
+
+def test_a_count_is_not_an_amount_of_money():
+    sentence = "Skerryline's valuation fell from $47 million to $8 million, and 240 staff will go."
+    assert [p.text for p in find_spans("quantity", sentence, "how many staff will go?")] == [
+        "240 staff"
+    ]
+    # a keyword query ending in "number" counts too ("47 million" was read out of "$47 million")
+    assert [p.text for p in find_spans("quantity", sentence, "skerryline layoffs number")] == [
+        "240 staff"
+    ]
