@@ -87,7 +87,9 @@ _DATE = re.compile(
 )
 _DURATION = re.compile(
     rf"\b(?:{_NUM}|{_NUMWORD}|a|an|half an?)[- ](?:and a half[- ])?"
-    rf"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|nights?)\b(?![- ]old)",
+    rf"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|nights?)\b(?![- ]old)"
+    # a game clock: "with 3:08 left", "1:24 to play"
+    r"|\b\d{1,2}:\d{2}(?=\s+(?:left|remaining|to play|to go)\b)",
     re.I,
 )
 _DISTANCE = re.compile(
@@ -838,8 +840,9 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
 
 
 _ASKS_COUNT = re.compile(
-    r"\bhow many\b|\bnumber of\b|\b(?:headcount|population|attendance|turnout)\b"
-    r"|\bnumber\s*\??\s*$",
+    r"\bhow many\b|\bnumber of\b"
+    r"|\b(?:what(?:'s|’s| is| was)|which)\s+(?:the\s+)?(?:population|attendance|turnout|headcount)\b"
+    r"|\b(?:number|population|attendance|turnout|headcount)\s*\??\s*$",
     re.I,
 )
 _ASKS_WINNER = re.compile(r"\bwho\s+(?:won|wins|beat|came\s+out\s+on\s+top)\b", re.I)

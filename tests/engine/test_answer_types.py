@@ -807,3 +807,18 @@ def test_a_count_is_not_an_amount_of_money():
     assert [p.text for p in find_spans("quantity", sentence, "skerryline layoffs number")] == [
         "240 staff"
     ]
+
+
+def test_a_share_of_the_population_does_not_ask_for_a_count():
+    sentence = "In 2020 17% of islanders lived on less than $2 a day; the island has 4,000 people."
+    found = find_spans("quantity", sentence, "how much do 17% live on a day?")
+    assert found[0].text == "$2"
+    question = "what is the population of the island?"
+    assert [p.text for p in find_spans("quantity", sentence, question)] == ["4,000 people"]
+
+
+def test_how_much_time_is_left_is_a_duration_a_game_clock_states():
+    question = "how much time was left when the rovers scored?"
+    assert expected_type(question) == "duration"
+    sentence = "The Rovers scored with 3:08 left to make it 2-1."
+    assert [p.text for p in find_spans("duration", sentence, question)] == ["3:08"]
