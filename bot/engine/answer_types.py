@@ -769,10 +769,11 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         if _ASKS_YEAR.search(question):  # "what year" wants the year, not "June 9th"
             found = [p for p in found if _YEAR.search(p.text)]
     elif kind == "quantity":
-        found = _matches(_MONEY, sentence) + _matches(_PERCENT, sentence)
-        amounts = list(found)  # "$47 billion" is an amount: its "47 billion" counts nothing
-        if _ASKS_COUNT.search(question):
-            found = []  # "how many people", "layoffs number": a count, not an amount or a share
+        money = _matches(_MONEY, sentence)
+        shares = _matches(_PERCENT, sentence)  # a count may be put as a share ("fell to 60%")
+        # "how many people", "layoffs number": a count, not an amount of money
+        found = list(shares) if _ASKS_COUNT.search(question) else money + shares
+        amounts = money + shares  # the "47 billion" of "$47 billion" counts nothing
         # A day of a date ("ate a rabbit on Nov. 5") counts nothing, nor does "one of" a kind.
         days = [
             d
