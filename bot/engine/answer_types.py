@@ -18,9 +18,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.engine.text import STOPWORDS, stem, without_possessive, words
-from bot.engine.wordlists import DATE_WORDS, DEMONYMS, MONEY_WORDS, NUMBER_WORDS
+from bot.engine.wordlists import (
+    DATE_WORDS,
+    DEMONYMS,
+    MONEY_ASKED_WORDS,
+    MONEY_WORDS,
+    NUMBER_WORDS,
+)
 
-_MONEY_STEMS = frozenset(stem(w) for w in MONEY_WORDS) | {"fork", "shell", "cough", "dish"}
+_MONEY_STEMS = frozenset(stem(w) for w in MONEY_WORDS | MONEY_ASKED_WORDS) | {
+    "fork",
+    "shell",
+    "cough",
+    "dish",
+}
 _SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k|b|tn)\b"
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"  # "1,900" and "2.5"; not the comma after "2003,"
 _NUMWORD = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"

@@ -83,9 +83,12 @@ MONEY_WORDS = frozenset(
         "money", "cost", "price", "paid", "pay", "spend", "spent", "fund", "funding", "worth",
         "budget", "fee", "salary", "revenue", "investment", "raise", "raised", "earn", "sold",
         "give", "gave", "donate", "donated", "donation", "grant", "charge", "charged", "fine",
-        "fined", "owe", "owed", "wage", "wages", "compensation", "damages", "severance", "pension",
+        "fined", "owe", "owed",
     ]
 )  # fmt: skip
+# Words that make "how much ...?" ask for money too, though an amount in a sentence does not
+# stand for them: "what kind of severance ...?" is not answered by any sentence with a "$".
+MONEY_ASKED_WORDS = frozenset(["wage", "wages", "compensation", "damages", "severance", "pension"])
 
 # Words of a sentence that only says where the previous one came from ("This is stated in
 # passage [1]."), which small models often write.
