@@ -685,7 +685,6 @@ def asked_count(question: str) -> int | None:
 _RELATIVE = re.compile(
     rf"\b(?:yesterday|today|tomorrow|tonight|overnight|last|this|next|ago|{_WEEKDAY})\b", re.I
 )
-_YEAR = re.compile(r"\b\d{3,4}\b")
 
 
 def dated(phrase: str, published: str | None) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine.models import Answer, Turn
-from bot.evaluation.retrieval import DatasetError, read_jsonl
+from bot.evaluation.retrieval import DatasetError, read_jsonl, searched_rankings
 from bot.evaluation.scratch import scratch_store, slug
 from vectorstore.base import Hit
 
@@ -474,17 +474,6 @@ def fit_cases(
 # --- retrieval ---------------------------------------------------------------------------------
 
 
-def searched_modes(retriever: Any, k: int = 10) -> Callable[[str], dict[str, list[Hit]]]:
-    """Each mode's top ``k`` for a question, searched as the bot searches it.
-
-    Read as meant and with typos read as the corpus's words: the figures measure the
-    retrieval users get.
-    """
-    from bot.engine.answering import searched_for
-
-    return lambda q: retriever.retrieve_modes(searched_for(q, retriever), k)
-
-
 def retrieval_hits(
     rank_modes: Callable[[str], dict[str, list[Hit]]],
     dataset: NewsDataset,
@@ -757,7 +746,7 @@ def run_news_eval(
         "passages": store.count(),
         "top_k": settings.top_k,
         **summarise(outcomes),
-        "retrieval": retrieval_hits(searched_modes(retriever), dataset),
+        "retrieval": retrieval_hits(searched_rankings(retriever, 10), dataset),
         "failures": failures(outcomes),
     }
     if fit:
@@ -782,7 +771,7 @@ def run_news_retrieval(
     store, root = scratch_store(settings, dataset.name, [str(dataset.corpus)])
     retriever = HybridRetriever(store, data_dir=root)
     started = time.perf_counter()
-    results = retrieval_hits(searched_modes(retriever), dataset)
+    results = retrieval_hits(searched_rankings(retriever, 10), dataset)
     report = {
         "dataset": dataset.name,
         "passages": store.count(),

@@ -126,8 +126,12 @@ def is_hit(hit: Hit, question: Question, article_urls: Mapping[str, str]) -> boo
     return any(_squash(answer) in text for answer in question.answers if answer.strip())
 
 
-def _rankers(retriever: Retriever, k: int) -> Callable[[str], dict[str, list[Hit]]]:
-    """Ranked passages per mode for a question, searched as the bot searches it."""
+def searched_rankings(retriever: Retriever, k: int) -> Callable[[str], dict[str, list[Hit]]]:
+    """Each mode's top ``k`` for a question, searched as the bot searches it.
+
+    Read as meant and with typos read as the corpus's words: the figures measure the retrieval
+    users get. A ``HybridRetriever`` gives every mode it has; any other retriever its own list.
+    """
     from bot.engine.answering import searched_for
 
     modes = getattr(retriever, "retrieve_modes", None)
@@ -157,7 +161,7 @@ def evaluate_retrieval(
         raise ValueError("ks must be positive")
     depth = ks[-1]
     questions = dataset.questions[:limit] if limit is not None else dataset.questions
-    rank = _rankers(retriever, depth)
+    rank = searched_rankings(retriever, depth)
     first_hit: dict[str, list[int | None]] = {}
     started = time.perf_counter()
     for number, question in enumerate(questions, start=1):
