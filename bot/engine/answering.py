@@ -246,9 +246,6 @@ class AnswerService:
             )
         return text
 
-    def _read_typos(self, text: str) -> str:
-        return read_typos(text, self._retriever)
-
     def _run(
         self,
         question: str,
@@ -264,7 +261,7 @@ class AnswerService:
         history = [Turn(t.role, as_meant(t.content)) if t.role == "user" else t for t in history]
         rewriter = self._llm if self._llm_rewrites_followups else None
         standalone = rewrite_question(meant, history, llm=rewriter) if history else meant
-        standalone = self._read_typos(standalone)
+        standalone = read_typos(standalone, self._retriever)
         # A question asking for two things is retrieved (and read) part by part.
         parts = split_question(standalone) if not history else [standalone]
         # "who wrote that wired piece?": the byline, not a name from the text (no model needed),
