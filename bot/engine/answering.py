@@ -96,6 +96,20 @@ def _renumber(text: str, numbers: dict[int, int]) -> str:
     return _MARKER.sub(lambda m: f"[{numbers[int(m.group(1))]}]", text)
 
 
+def _appearance_order(text: str) -> dict[int, int]:
+    """Citation numbers renumbered 1..m by first appearance in ``text``, as answers are."""
+    order: dict[int, int] = {}
+    for m in _MARKER.finditer(text):
+        order.setdefault(int(m.group(1)), len(order) + 1)
+    return order
+
+
+def _by_appearance(texts: Sequence[str]) -> list[str]:
+    """``texts`` (lines of one answer) with citations numbered by first appearance over all."""
+    order = _appearance_order("\n".join(texts))
+    return [_renumber(t, order) for t in texts]
+
+
 def _merge(part_hits: Sequence[Sequence[Hit]]) -> list[Hit]:
     """The passages of every part, each once, interleaved so each part's best come first."""
     merged: dict[str, Hit] = {}
@@ -291,12 +305,8 @@ class AnswerService:
                 answerer=EXTRACTIVE_NAME,
                 extra={"article_field": field},
             )
-            if streaming:
-                yield AnswerDelta(answer.text)
         elif fact is not None:
             answer = self._article_answer(asked, standalone, hits, fact)
-            if streaming:
-                yield AnswerDelta(answer.text)
         elif not hits:
             answer = Answer(
                 question=asked,
@@ -305,10 +315,18 @@ class AnswerService:
                 abstained=True,
                 answerer=self.answerer_name,
             )
-            if streaming:
-                yield AnswerDelta(answer.text)
         elif self._llm is not None and len(parts) > 1:
-            answer = self._answer_parts(asked, standalone, parts, part_hits, None, use_llm=True)
+            # Each part costs a model call (or two): what is read is shown while the next runs.
+            reading = self._read_parts(asked, standalone, parts, part_hits, None, use_llm=True)
+            while True:
+                try:
+                    delta = next(reading)
+                except StopIteration as stop:
+                    answer = stop.value
+                    break
+                if streaming:
+                    streamed = True
+                    yield delta
         elif self._llm is not None:
             generation = self._llm_answer(asked, standalone, hits, streaming=streaming)
             while True:
@@ -328,8 +346,8 @@ class AnswerService:
                 answer = self._extractive_answer(
                     asked, standalone, hits, notice=notice, avoid=quoted_before(history)
                 )
-            if streaming and not streamed:
-                yield AnswerDelta(answer.text)
+        if streaming and not streamed:  # read whole (or refused): the text comes at once
+            yield AnswerDelta(answer.text)
         # Timings ride along for evaluation (answer time after retrieval is the reader's own).
         answer.extra["retrieval_seconds"] = round(retrieved - started, 4)
         answer.extra["after_retrieval_seconds"] = round(time.perf_counter() - retrieved, 4)
@@ -480,6 +498,24 @@ class AnswerService:
         use_llm: bool = False,
     ) -> Answer:
         """Answer each part of a two-part question from its own passages; cite them as one."""
+        reading = self._read_parts(asked, standalone, parts, part_hits, notice, use_llm=use_llm)
+        while True:
+            try:
+                next(reading)
+            except StopIteration as stop:
+                return stop.value
+
+    def _read_parts(
+        self,
+        asked: str,
+        standalone: str,
+        parts: Sequence[str],
+        part_hits: Sequence[Sequence[Hit]],
+        notice: str | None,
+        *,
+        use_llm: bool = False,
+    ) -> Generator[AnswerDelta, None, Answer]:
+        """``_answer_parts``, yielding each part's text (numbered as in the answer) once read."""
         hits = _merge(part_hits)
         number_of = {h.passage.id: n for n, h in enumerate(hits, start=1)}
         texts: list[str] = []
@@ -501,6 +537,8 @@ class AnswerService:
             if not fresh:
                 continue
             texts.append("\n".join(fresh))
+            # Numbered by first appearance, as the answer is: earlier parts keep their numbers.
+            yield AnswerDelta(("\n" if len(texts) > 1 else "") + _by_appearance(texts)[-1])
             cited = {int(m.group(1)) for line in fresh for m in _MARKER.finditer(line)}
             for c in result.citations:
                 n = local[c.n]
@@ -518,9 +556,7 @@ class AnswerService:
         # The part as asked: the key words a leaning part borrowed for retrieval are not shown.
         texts += [f"{NOT_SAID_PREFIX} {split_context(part)[0]}" for part in missing]
         # Renumber 1..m by first appearance, as every answer is numbered.
-        order: dict[int, int] = {}
-        for m in _MARKER.finditer("\n".join(texts)):
-            order.setdefault(int(m.group(1)), len(order) + 1)
+        order = _appearance_order("\n".join(texts))
         text = _renumber("\n".join(texts), order)
         return Answer(
             question=asked,

@@ -648,7 +648,9 @@ def streamed_answer(service: Any, question: str, history: Sequence[Turn]) -> Ans
         elif first is None:
             first = time.perf_counter() - started
     assert final is not None
-    final.extra["first_text_seconds"] = round(first if first is not None else 0.0, 3)
+    if first is None:  # nothing streamed: the first text the user sees is the answer itself
+        first = time.perf_counter() - started
+    final.extra["first_text_seconds"] = round(first, 3)
     return final
 
 

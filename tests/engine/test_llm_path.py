@@ -600,3 +600,39 @@ def test_a_part_neither_the_model_nor_the_reader_answers_is_named_as_unanswered(
         answer.text.splitlines()[-1]
         == "The articles I have don't say: how many cable anchorages were corroded?"
     )
+
+
+def test_a_two_part_question_shows_each_part_as_it_is_read(real_embeddings):
+    # Each part costs a model call: the first part's checked answer is shown while the second
+    # call runs, numbered as in the final answer.
+    llm = fake("40 million euros [1]", "Saturday 17 October 2026 [1]")
+    svc = service(llm, embeddings=real_embeddings)
+    seen_calls: list[int] = []
+    items = []
+    for item in svc.stream(
+        "how much did the harbour bridge repair cost, and when did the bridge reopen?"
+    ):
+        seen_calls.append(len(llm.prompts))
+        items.append(item)
+    deltas = [i for i in items if isinstance(i, AnswerDelta)]
+    final = items[-1]
+    assert isinstance(final, Answer) and len(final.extra["parts"]) == 2
+    assert len(deltas) == 2
+    assert seen_calls[0] == 1  # the first part came before the second part's model call
+    assert deltas[0].text.startswith("40 million euros") and deltas[0].text.endswith("[1]")
+    assert "".join(d.text for d in deltas) == final.text
+
+
+def test_a_two_part_question_no_part_of_which_is_answered_still_streams_its_reply(
+    real_embeddings,
+):
+    llm = fake(NOT_FOUND_SENTINEL, NOT_FOUND_SENTINEL)
+    items = list(
+        service(llm, embeddings=real_embeddings).stream(
+            "how many cable anchorages were corroded, and who designed the new lamps?"
+        )
+    )
+    deltas = [i for i in items if isinstance(i, AnswerDelta)]
+    final = items[-1]
+    assert isinstance(final, Answer) and final.abstained
+    assert [d.text for d in deltas] == [final.text]  # a stream consumer always has text to show

@@ -196,3 +196,31 @@ def test_eval_answers_and_retrieval_on_a_realistic_set(tmp_path, real_embeddings
     retrieval = json.loads(result.stdout.strip().splitlines()[-1])["results"]
     assert retrieval["all/hybrid"]["hits@5"] == 1.0
     assert retrieval["all/hybrid"]["multi_both@10"] == 1.0
+
+
+class _Streams:
+    """An answer service whose stream yields the given items, a pause before each."""
+
+    def __init__(self, *items: object, pause: float = 0.05) -> None:
+        self.items, self.pause = items, pause
+
+    def stream(self, question, history=()):
+        import time
+
+        for item in self.items:
+            time.sleep(self.pause)
+            yield item
+
+
+def test_the_first_text_is_when_the_user_first_sees_text():
+    from bot.engine.models import AnswerDelta
+
+    final = Answer(question="q?", standalone_question="q?", text="forty [1]", abstained=False)
+    streamed = news.streamed_answer(
+        _Streams(AnswerDelta("for"), AnswerDelta("ty"), final), "q?", ()
+    )
+    assert 0.04 <= streamed.extra["first_text_seconds"] < 0.1
+    # Nothing streamed: the answer itself is the first text, not a zero that flatters the p50.
+    whole = Answer(question="q?", standalone_question="q?", text="forty [1]", abstained=False)
+    at_once = news.streamed_answer(_Streams(whole, pause=0.1), "q?", ())
+    assert at_once.extra["first_text_seconds"] >= 0.1
