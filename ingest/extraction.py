@@ -559,9 +559,20 @@ def parse_date(value: str) -> datetime | date | None:
         value: The date as found in the page.
 
     Returns:
-        A ``datetime`` (timezone-aware when the source says so), a ``date``, or ``None``.
+        A ``datetime`` (timezone-aware when the source says so), a ``date``, or ``None`` (also
+        for a placeholder: "0001-01-01T00:00:00Z" stands in some pages' JSON-LD for no date).
     """
-    value = value.strip()
+    parsed = _parse_date(value.strip())
+    if parsed is None or parsed.year < EARLIEST_PUBLISHED_YEAR:
+        return None
+    return parsed
+
+
+# Before this, a publication date is a placeholder ("0001-01-01"), not a day a story ran.
+EARLIEST_PUBLISHED_YEAR = 1800
+
+
+def _parse_date(value: str) -> datetime | date | None:
     if not value:
         return None
     if re.fullmatch(r"\d{4}-\d\d-\d\d", value):

@@ -130,7 +130,7 @@ def test_related_teasers_and_trailing_credits_removed() -> None:
     [
         "<script>window.__STATE__ = '" + "x" * 11_000_000 + "';</script>",  # inline bundle
         "<style>.a{}" + " " * 11_000_000 + "</style>",
-        '<div hidden>' + "lorem " * 1_900_000 + "</div>",  # any other text node over 10 MB
+        "<div hidden>" + "lorem " * 1_900_000 + "</div>",  # any other text node over 10 MB
     ],
     ids=["script", "style", "hidden-text"],
 )
@@ -162,6 +162,15 @@ def test_jsonld_date_with_time_wins() -> None:
     page = _extract(_article_page(jsonld=jsonld, meta=meta))
     assert page.published == "2024-03-05T14:30:00+01:00"
     assert page.author == "Ann Example"
+
+
+def test_a_placeholder_date_gives_way_to_the_pages_real_one() -> None:
+    # Some CMSs write "0001-01-01T00:00:00Z" into JSON-LD for "no date": the story's day was
+    # shown as "story of 0001-01-01".
+    jsonld = {"@type": "NewsArticle", "datePublished": "0001-01-01T00:00:00Z"}
+    meta = '<meta property="article:published_time" content="2024-06-01T08:05:09Z">'
+    page = _extract(_article_page(jsonld=jsonld, meta=meta))
+    assert page.published == "2024-06-01T08:05:09+00:00"
 
 
 def test_published_time_meta_keeps_time() -> None:
@@ -358,7 +367,9 @@ def test_parse_date(raw: str, expected: str) -> None:
     assert parsed.isoformat() == expected
 
 
-@pytest.mark.parametrize("raw", ["", "yesterday", "2024-13-45"])
+@pytest.mark.parametrize(
+    "raw", ["", "yesterday", "2024-13-45", "0001-01-01T00:00:00Z", "0001-01-01"]
+)
 def test_parse_date_rejects_garbage(raw: str) -> None:
     assert parse_date(raw) is None
 
