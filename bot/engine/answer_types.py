@@ -49,9 +49,13 @@ _SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b(?![-–]\d)")
 _AGE = re.compile(
     rf"\b(?:{_NUM}|{_NUMWORD})[- ]years?[- ]old\b|\baged? (?:of )?\d+\b|(?<=, )\d{{1,3}}(?=,)", re.I
 )
+# Words that qualify a count: "about 40", "more than 1,000".
+_COUNT_QUALIFIER = (
+    r"(?:about|around|nearly|almost|roughly|some|up to|more than|less than|over|under|"
+    r"at least|only|just)"
+)
 _QUANTITY = re.compile(
-    rf"(?:\b(?:about|around|nearly|almost|roughly|some|up to|more than|less than|over|under|"
-    rf"at least|only|just)\s)?"
+    rf"(?:\b{_COUNT_QUALIFIER}\s)?"
     rf"(?:\b{_NUM}|\b{_NUMWORD}\b|(?<=\ba )single\b)(?:\s?-?\s?{_SCALE})?"
     # the thing counted, whole when hyphenated: "230 million light-years" counts years
     rf"(?:[- ][a-z]+(?:-[a-z]+)*)?"
@@ -114,6 +118,12 @@ _PERIOD = re.compile(
     rf"\b(?:from|between)\s(?:{_DATE.pattern})\s?(?:until|till|to|through|and|–|-)\s?"
     rf"(?:{_DATE.pattern})|\bsince\s(?:(?:at least|about|around)\s)?(?:the\s)?(?:(?:early|mid|late)-?\s?)?"
     rf"(?:{_DATE.pattern})",
+    re.I,
+)
+# How long something lasts, said by when it ends: "until the end of the 2022/23 season".
+_UNTIL = re.compile(
+    rf"\b(?:until|till|through)\s(?:at least\s)?(?:the\s)?(?:(?:end|start|middle) of\s(?:the\s)?)?"
+    rf"(?:\d{{4}}[/–-]\d{{2,4}}(?:\s(?:season|campaign|school year))?|(?:{_DATE.pattern}))",
     re.I,
 )
 # "how long is the bridge" asks for a length; "how long did the strike last" for a time.
@@ -197,6 +207,14 @@ _PLACE_PREP = re.compile(
 )
 
 
+_UNIT_ASKED = re.compile(
+    r"\bin\s+(km|kilomet(?:re|er)s|miles|met(?:re|er)s|feet|ft|inches|yards|light-years)\b", re.I
+)
+_ASKS_BASE = re.compile(r"\b(?:based|headquartered|headquarters|hq)\b", re.I)
+_BASED = re.compile(r"\b([A-Z][\w.'’&]*(?:[\s-][A-Z][\w.'’&]*){0,3})-(?:based|headquartered)\b")
+_IN_PLACE = re.compile(r"\b(?:in|at|near|outside|inside|across|into)\s+(?:the\s+)?$", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class Phrase:
     """A phrase of a sentence: ``sentence[start:end]``."""
@@ -258,7 +276,7 @@ _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percent", re.compile(r"\b(?:what|which|how much) (?:%|percent|percentage|share)\b|%", re.I)),
     ("score", re.compile(r"\b(?:final )?score\b|\bstat ?line\b|\bresult of the (?:game|match)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b(?! ago)|\bhow much (?:more )?time\b|\bfor how long\b|\bhow many (?:years|days|weeks|months|hours|minutes)\b", re.I)),
-    ("distance", re.compile(r"\bhow far\b(?!.*\b(?:back|dates? back)\b)|\bhow (?:high|tall|deep|wide)\b|\bdistance\b", re.I)),
+    ("distance", re.compile(r"\bhow far\b(?!.*\b(?:back|dates? back)\b)|\bhow (?:high|tall|deep|wide)\b|\bdistance\b|\b(?:what(?:'s|’s| is| was| are)?|which)\s+(?:the\s+|its\s+|their\s+)?(?:\w+(?:'s|’s)\s+)?(?:diameter|radius|height|width|depth|altitude|elevation|circumference|wingspan)\b", re.I)),
     ("money", re.compile(r"\bhow much\b(?!\s+(?:time|longer|weight|water|land|space|energy|power|data|rain|snow)\b).*\b(?:pay|paid|cost|spend|spent|worth|price|fork|charge|raise|earn|sell|sold|buy|bought|fund|fine|budget|revenue|salary|money|deal|damages|value|valued|fee|tix|tickets?)|\b(?:what|what's|whats)\b.*\b(?:price|cost|fee|salary|revenue|budget|valuation|worth|damages)\b|\bhow much money\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:years?|dates?|days?|months?|time|decades?|century)\b|\btil+ when\b|\bhow long ago\b|\bwhat time\b|\bhow far back\b|\bdates? back\b", re.I)),
     ("frequency", re.compile(r"\bhow (?:often|frequently)\b|\bhow many times (?:a|an|per|each|every)\b", re.I)),
@@ -392,7 +410,7 @@ _KEYWORD_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("score", re.compile(r"\b(?:score|scoreline|final result)\b", re.I)),
     ("percent", re.compile(r"\b(?:percentage|percent|rate)\b", re.I)),
     ("duration", re.compile(r"\b(?:duration|length|runtime|run time)\b", re.I)),
-    ("distance", re.compile(r"\b(?:distance|height|depth)\b", re.I)),
+    ("distance", re.compile(r"\b(?:distance|height|depth|diameter|radius|width|altitude|elevation|wingspan)\b", re.I)),
     ("place", re.compile(r"\b(?:location|venue|address|whereabouts)\b", re.I)),
     ("person", re.compile(rf"\b(?:{_PERSON_NOUNS})\b", re.I)),
     ("org", re.compile(rf"\b(?:{_ORG_NOUNS}|maker|manufacturer|sponsor|buyer)\b", re.I)),
@@ -765,11 +783,20 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         found = [p for p in _matches(_AGE, sentence) if re.search(r"\d|old|aged?", p.text, re.I)]
     elif kind == "duration":
         found = _matches(_DURATION, sentence) + _matches(_PERIOD, sentence)
+        # "how long is his contract?": "until June 2027" (inside a period, the period answers)
+        found += [
+            p
+            for p in _matches(_UNTIL, sentence)
+            if not any(f.start < p.end and p.start < f.end for f in found)
+        ]
         if _ASKS_LENGTH.search(question):  # "how long is the bridge": a length
             found += _matches(_DISTANCE, sentence)
         found.sort(key=lambda p: p.start)
     elif kind == "distance":
         found = _matches(_DISTANCE, sentence)
+        unit = _UNIT_ASKED.search(question)  # "what's its diameter in km?": the km figure
+        if unit is not None:
+            found = [p for p in found if stem(words(p.text)[-1]) == stem(unit.group(1))] or found
         if _ASKS_HOW_FAR_TOWARD.search(question):  # "how far west did it extend?" -> a place
             found = sorted(found + _names(sentence, q_words), key=lambda p: p.start)
     elif kind == "date":
@@ -799,6 +826,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             and not any(a.start < p.end and p.start < a.end for a in amounts)
             and not _ONE_OF.match(sentence, p.start)
             and not _names_something(sentence, p)
+            # "how many fortune 500 companies ...": the question's own number counts nothing
+            and not any(w in q_words for w in words(p.text) if w[0].isdigit())
         ]
         counted = _COUNTED.search(question)
         if counted and counted.group(1).lower() not in _UNITS:
@@ -838,6 +867,23 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         names = _names(sentence, q_words - {w.lower() for w in words(noun)} if noun else q_words)
         if kind == "place":
             names = [p for p in names if _PLACE_PREP.search(sentence[: p.start])] or names
+            if _ASKS_BASE.search(question):  # "where is it based?": "a Sugar Land-based firm"
+                based = [
+                    Phrase(m.start(1), m.end(1), m.group(1)) for m in _BASED.finditer(sentence)
+                ]
+                names = based or names
+        elif kind == "person":
+            # "held by the Taliban in Afghanistan": a place, not who; "an Australian" is no name
+            # (but "they fought the French" names a people)
+            names = [
+                p
+                for p in names
+                if not (_IN_PLACE.search(sentence[: p.start]) and " and " not in p.text)
+                and not (
+                    p.text.lower() in _NATIONALITIES
+                    and re.search(r"\ban?\s+$", sentence[: p.start], re.I)
+                )
+            ]
         found = names
     elif kind == "expansion":
         found = _expansions(sentence, question)
@@ -867,6 +913,7 @@ def asks_winner(question: str) -> bool:
 # A side named as beating another: "Wales beat Hungary", "the Lakers held off OKC".
 _BEAT = re.compile(
     r"(?:\bThe\s+)?\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:beat|beats|defeated|defeats|edged|downed|"
+    r"(?-i:d\.)|"  # a results line: "Palm Bay d. Rockledge 70-44"
     r"thrashed|routed|stunned|upset|overcame|held\s+off|hold\s+off|won\s+(?:against|over))\s+"
     r"(?:the\s+)?[A-Z]"
 )
@@ -971,6 +1018,7 @@ def best_span(
     elif kind == "quantity":
         # "how many European oil paintings": the number that counts paintings, not watercolours
         spans = _counting(spans, sentence, question) or spans
+        spans = [_whole_count(p, sentence, question) for p in spans]
     if kind in _CHANGING_KINDS:
         spans = _changed_to(spans, sentence, question)
     if len(spans) == 1 or not focus:
@@ -1018,11 +1066,19 @@ def _changed_to(spans: list[Phrase], sentence: str, question: str) -> list[Phras
     dropped = set()
     for earlier, later in zip(spans, spans[1:], strict=False):
         joined = sentence[earlier.end : later.start]
-        if re.fullmatch(r"\s+to\s+", joined) and re.search(
-            r"\bfrom\s+$", sentence[max(0, earlier.start - 6) : earlier.start]
+        if _CHANGE_JOIN.fullmatch(joined) and _CHANGE_FROM.search(
+            sentence[max(0, earlier.start - 20) : earlier.start]
         ):
             dropped.add(earlier.start)
     return [p for p in spans if p.start not in dropped]
+
+
+# "from (around) $0.23/W today to $0.10 by 2030": a unit or a "now" may stand between the two.
+_CHANGE_FROM = re.compile(r"\bfrom\s+(?:(?:about|around|roughly|nearly|some|just)\s+)?$", re.I)
+_CHANGE_JOIN = re.compile(
+    r"(?:/\w+)?(?:\s+(?:today|now|currently|at present|this year|last year|a year ago))?\s+to\s+",
+    re.I,
+)
 
 
 CLAUSE_TOLL = 20  # characters a clause break between phrase and focus word counts as
@@ -1058,17 +1114,62 @@ def _counting(spans: list[Phrase], sentence: str, question: str) -> list[Phrase]
     asked_words = [w for w in words(asked.group(1)) if w.lower() not in STOPWORDS]
     if not asked_words:
         return []
-    # The counted noun is the first plural ("how many island students take the ferry").
-    plural = [
-        w
-        for w in asked_words
-        if (w.lower().endswith("s") and not w.lower().endswith("ss")) or w.lower() in _PLURALS
-    ]
-    head = stem((plural or asked_words)[0])
+    head = _counted_head(question)
     counted = {stem(w) for w in asked_words}
     nearby = [_stems_after(p, sentence) for p in spans]
     by_head = [p for p, near in zip(spans, nearby, strict=True) if head in near]
     return by_head or [p for p, near in zip(spans, nearby, strict=True) if counted & near]
+
+
+_COUNT_HEAD = re.compile(
+    rf"(?:{_COUNT_QUALIFIER}\s)?(?:{_NUM}|{_NUMWORD})(?:\s?-?\s?{_SCALE})?", re.I
+)
+_NEXT_WORD = re.compile(r"\s+([A-Za-z][\w'’-]*)")
+
+
+def _whole_count(span: Phrase, sentence: str, question: str) -> Phrase:
+    """A count read up to the noun it counts: "30,154 new cars", not "30,154 new".
+
+    The number's phrase holds one word after it; the counted noun may come up to four words
+    later ("25 senior trophies", "Two United States service members"). It is the word the
+    question counts, or else the first plural in lower case; a function word, a number or a
+    punctuation mark before either leaves the phrase as it was.
+    """
+    head = _COUNT_HEAD.match(sentence, span.start)
+    if head is None or head.end() > span.end:
+        return span
+    counted = _counted_head(question)
+    end = head.end()
+    for _ in range(5):
+        found = _NEXT_WORD.match(sentence, end)
+        if found is None:
+            return span
+        word = found.group(1)
+        if word.lower() in STOPWORDS or "'" in word or "’" in word:
+            return span  # "one fossil's ..." owns, it does not count
+        end = found.end()
+        if stem(word) == counted or (word.islower() and _looks_plural(word)):
+            return span if end <= span.end else Phrase(span.start, end, sentence[span.start : end])
+    return span
+
+
+def _counted_head(question: str) -> str | None:
+    """The stem of the noun a how-many question counts ("how many island students" -> student).
+
+    It is the first plural among the words after "how many", else the first of them.
+    """
+    asked = _COUNTED_WORDS.search(question)
+    if asked is None:
+        return None
+    asked_words = [w for w in words(asked.group(1)) if w.lower() not in STOPWORDS]
+    plural = [w for w in asked_words if _looks_plural(w)]
+    return stem((plural or asked_words)[0]) if asked_words else None
+
+
+def _looks_plural(word: str) -> bool:
+    """True for "students" and "people"; not for "bus", "gas" or "glass"."""
+    low = word.lower()
+    return (low.endswith("s") and not low.endswith("ss") and len(low) > 3) or low in _PLURALS
 
 
 def _stems_after(span: Phrase, sentence: str) -> set[str]:
@@ -1082,8 +1183,16 @@ def _stems_after(span: Phrase, sentence: str) -> set[str]:
 
 
 def _person_like(text: str) -> bool:
-    """Two to four capitalised words, not all capitals, no company or place word: a name."""
+    """Two to four capitalised words, not all capitals, no company or place word: a name.
+
+    Names joined by "and" are people when each is ("American Kevin King and Australian Timothy
+    Weeks": a nationality before a name is not part of it).
+    """
+    if " and " in text:
+        return all(_person_like(part) for part in text.split(" and "))
     tokens = words(text)
+    if len(tokens) > 2 and tokens[0].lower() in _NATIONALITIES:
+        tokens = tokens[1:]
     if not 2 <= len(tokens) <= 4 or _ORG_WORDS.search(text):
         return False
     return all(t[:1].isupper() and not (len(t) > 1 and t.isupper()) for t in tokens)

@@ -537,6 +537,12 @@ def test_years_before_1500_and_eras_are_dates(sentence, dates):
          ["2 km", "three years"]),  # a length as well as a time
         ("how long did the strike last?", "Pickets lined 3 km of road for three weeks.",
          ["three weeks"]),  # a time only
+        # said by when it ends
+        ("how long is the coach's contract?",
+         "He signed a deal to coach the club until the end of the 2027/28 season.",
+         ["until the end of the 2027/28 season"]),
+        ("how long will the bridge stay shut?", "It will stay shut until March 2027, they said.",
+         ["until March 2027"]),
     ],
 )  # fmt: skip
 def test_how_long_is_answered_by_a_period_or_for_a_thing_a_length(question, sentence, spans):
@@ -601,12 +607,22 @@ def test_a_name_loses_a_first_word_or_the_questions_title_not_itself(question, s
     [
         ("how many European oil paintings does the museum have?",
          "It holds about 1130 British and 650 European oil paintings, and 6800 British prints.",
-         "650 European"),
+         "650 European oil paintings"),
         ("how many island students take the ferry?",
          "There are 88 private schools on the island, for around 2,800 students in all.",
          "around 2,800 students"),
         ("how many carrots did he eat?", "He ate a rabbit on Nov. 5 and 3 carrots.",
          "3 carrots"),
+        # read up to the noun counted, not cut after the next word
+        ("how many new bikes did the shops sell in may?",
+         "Local shops sold 4,512 new bikes, scooters and trikes in May.", "4,512 new bikes"),
+        ("how many medals has she won?", "She has won 14 senior medals since 2015.",
+         "14 senior medals"),
+        ("how many sailors died?", "Three Royal Navy reserve sailors died in the storm.",
+         "Three Royal Navy reserve sailors"),
+        # the question's own number counts nothing
+        ("how many top 100 clubs use the app?",
+         "The app is used by every top 100 club, and by nine in ten amateur clubs.", "nine"),
     ],
 )  # fmt: skip
 def test_how_many_is_answered_by_the_number_that_counts_the_thing_asked(question, sentence, count):
@@ -782,6 +798,13 @@ def test_a_change_from_one_value_to_another_answers_with_the_new_one(question, a
     assert found is not None and found.text == answer
 
 
+def test_a_change_may_put_a_unit_or_a_now_between_its_values():
+    sentence = "The plan cuts panel costs from around $0.31/W today to $0.12 by 2030."
+    question = "what's the panel cost target for 2030?"
+    found = best_span(expected_type(question), sentence, question, {stem("cost")})
+    assert found is not None and found.text == "$0.12"
+
+
 def test_a_span_of_dates_from_one_to_another_is_not_read_as_a_change():
     sentence = "The ferry ran from 2018 to 2020."
     found = best_span("date", sentence, "when did the ferry run?", {stem("ferry")})
@@ -796,6 +819,17 @@ def test_who_won_a_game_is_answered_by_the_side_that_beat_the_other():
     # a scorer is a name, but not the side that won
     scorer = "Ina Berg scored twice for the Rovers."
     assert [p.text for p in find_spans("person", scorer, question)] == ["Ina Berg"]
+    # a results line: "d." for defeated
+    line = "Rovers d. Hawks 70-44"
+    assert [p.text for p in find_spans("person", line, question)] == ["Rovers"]
+
+
+def test_who_is_not_answered_by_a_place_or_a_nationality():
+    question = "who were the sailors rescued by the coastguard?"
+    lead = "Two sailors, a Norwegian and an Australian, held by a storm in Skerryvore, were saved."
+    assert find_spans("person", lead, question) == []
+    names = "Norwegian Ola Berg and Danish Ib Holm, both teachers, were flown to Marrowick."
+    assert best_span("person", names, question).text == "Norwegian Ola Berg and Danish Ib Holm"
 
 
 def test_a_count_is_not_an_amount_of_money():
@@ -827,3 +861,23 @@ def test_how_much_time_is_left_is_a_duration_a_game_clock_states():
     assert expected_type(question) == "duration"
     sentence = "The Rovers scored with 3:08 left to make it 2-1."
     assert [p.text for p in find_spans("duration", sentence, question)] == ["3:08"]
+
+
+def test_where_is_it_based_is_answered_by_a_place_before_based():
+    question = "where is skerryline based?"
+    sentence = "Skerryline, a Marrowick Harbour-based ferry firm, sued the TexaFerry Group."
+    assert best_span(expected_type(question), sentence, question).text == "Marrowick Harbour"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("what's the diameter of the crater in km?", "41 km"),
+        ("what is the crater's diameter in miles", "25 miles"),
+        ("how wide is the crater?", "25 miles"),
+    ],
+)
+def test_a_dimension_asked_is_a_distance_in_the_unit_asked(question, answer):
+    assert expected_type(question) == "distance"
+    sentence = "The crater, 25 miles (41 km) across, lies near the pole."
+    assert best_span("distance", sentence, question).text == answer
