@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from ingest.articles import LoadFailure
+from ingest.extraction import EARLIEST_PUBLISHED_YEAR
 from ingest.fetch import FetchedDoc, describe_size, fetch
 from vectorstore.errors import FootnoteError
 
@@ -139,8 +140,16 @@ class ArticleIds:
 def iso_date(value: object) -> str | None:
     """ISO 8601 for a date given as a datetime, date, ISO string, RFC 2822 string or epoch.
 
-    Metadata spells dates every way; anything unparseable is dropped rather than stored raw.
+    Metadata spells dates every way; anything unparseable is dropped rather than stored raw, and
+    so is a placeholder ("0001-01-01T00:00:00Z" in some pages' JSON-LD means no date).
     """
+    iso = _iso_date(value)
+    if iso is None or int(iso[:4]) < EARLIEST_PUBLISHED_YEAR:
+        return None
+    return iso
+
+
+def _iso_date(value: object) -> str | None:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date):

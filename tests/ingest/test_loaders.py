@@ -217,6 +217,24 @@ def test_id_prefers_the_url_and_never_collides_within_a_source(tmp_path, setting
     assert alone.article_id == articles[0].article_id
 
 
+def test_a_placeholder_publication_date_is_no_date(tmp_path, settings):
+    # A CMS's "0001-01-01T00:00:00Z" for "no date" was stored, and the bot dated relative days
+    # in answers "story of 0001-01-01"; the page's real date is kept instead.
+    page = article_page(
+        title="Tram line 5 extension opens",
+        author="Ruth Abebe",
+        paragraphs=ALPHA,
+        path="/articles/alpha.html",
+        jsonld_date="0001-01-01T00:00:00Z",
+        meta_date="2026-11-02T08:15:00+01:00",
+    )
+    [article], _ = load(write(tmp_path / "page.html", page), settings)
+    assert article.published == "2026-11-02T08:15:00+01:00"
+    record = {"text": " ".join(ALPHA), "title": "Tram", "published": "0001-01-01T00:00:00Z"}
+    [from_json], _ = load(write(tmp_path / "one.jsonl", json.dumps(record)), settings)
+    assert from_json.published is None
+
+
 def test_title_falls_back_to_file_name(tmp_path, settings):
     path = write(
         tmp_path / "one-liner.txt.gz", "Just one line of text about 12 new benches.", gz=True
