@@ -163,8 +163,10 @@ _DUE_TO = (
 )
 _REASON = re.compile(
     r"\b(?:because(?: of)?|" + _DUE_TO + r"|owing to|thanks to|as a result of|in order to|so that|"
-    r"after|since|(?<!such )(?<!well )as(?! (?:well|many|much|soon|long|far|of|part|if|though)\b)|"
-    r"for fear|blamed (?:it )?on|caused by|citing|amid|over concerns?|"
+    r"after|since|(?<!such )(?<!well )(?<!many )(?<!much )(?<!soon )(?<!long )(?<!far )(?<!same )"
+    r"as(?! (?:well|many|much|soon|long|far|of|part|if|though)\b)|"  # "as many as 200" is no cause
+    r"for fear|blamed (?:it )?on|caused by|(?:sparked|triggered|prompted|fu?elled) by|citing|amid|"
+    r"over concerns?|"
     r"to (?:prevent|avoid|stop|ensure|help|make|keep|protect|reduce|give)|led to|resulted in|"
     r"the reason)\b",
     re.I,
@@ -174,7 +176,7 @@ _REASON = re.compile(
 _STATED_REASON = re.compile(
     r"\b(?:because|" + _DUE_TO + r"|owing to|thanks to|as a result of|in order to|so that|"
     r"blamed (?:it )?on|"
-    r"caused by|led to|resulted in|the reason)\b",
+    r"caused by|(?:sparked|triggered|prompted|fu?elled) by|led to|resulted in|the reason)\b",
     re.I,
 )
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b")
@@ -212,7 +214,10 @@ _UNIT_ASKED = re.compile(
 )
 _ASKS_BASE = re.compile(r"\b(?:based|headquartered|headquarters|hq)\b", re.I)
 _BASED = re.compile(r"\b([A-Z][\w.'’&]*(?:[\s-][A-Z][\w.'’&]*){0,3})-(?:based|headquartered)\b")
-_IN_PLACE = re.compile(r"\b(?:in|at|near|outside|inside|across|into)\s+(?:the\s+)?$", re.I)
+_IN_PLACE = re.compile(
+    r"\b(?:in|at|near|outside|inside|across|into)\s+(?:the\s+|his\s+|her\s+|their\s+|its\s+)?$",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -663,6 +668,9 @@ def _without_first_word(text: str, start: int) -> tuple[str, int]:
     return text[end:], start + end
 
 
+_ATTRIBUTION = re.compile(r",\s+(?:said|says|according to|officials said|police said)\b", re.I)
+
+
 def _reason(sentence: str) -> list[Phrase]:
     out = []
     for m in _REASON.finditer(sentence):
@@ -672,6 +680,8 @@ def _reason(sentence: str) -> list[Phrase]:
             end = m.start()
         else:
             start, end = m.start(), len(sentence)
+            said = _ATTRIBUTION.search(sentence, m.end(), end)  # ", said Amnesty" is who said it
+            end = said.start() if said else end
         text = sentence[start:end].strip(' ,;:."“”')
         if len(words(text)) >= 3:
             out.append(Phrase(start, start + len(text), text))
@@ -1402,6 +1412,8 @@ _PREDICATE = re.compile(
     re.I,
 )
 _IN_BRACKETS = re.compile(r"\s*\(([^()]{3,80})\)")
+# Where someone is from, after the name: "Martin Taylor of Aberdeenshire, Scotland".
+_OF_PLACE = re.compile(r"\s+(of\s+[A-Z][\w'’.-]*(?:(?:\s+|,\s*)[A-Z][\w'’.-]*){0,3})")
 # Titles that name a role on their own ("Captain Mirela Novak", "Mayor Ingrid Halvorsen").
 _TITLES = frozenset(
     {"captain", "mayor", "councillor", "councilor", "dr", "dr.", "senator", "sen.", "president",
@@ -1411,7 +1423,7 @@ _TITLES = frozenset(
      "sergeant", "officer", "detective", "chairman", "chairwoman", "director"}
 )  # fmt: skip
 _NOT_ROLE = frozenset({"said", "says", "told", "tells", "according", "added", "asked", "wrote"})
-_ROLE_WORD = re.compile(r"[A-Za-z][\w.'’-]*$")
+_ROLE_WORD = re.compile(r"(?:[A-Za-z][\w.'’-]*|\d+-year-old)$")  # "43-year-old Martin Taylor"
 ROLE_WORDS = 5  # a role before a name is at most this many words
 
 
@@ -1437,7 +1449,9 @@ def _role_before(sentence: str, start: int) -> Phrase | None:
     run.reverse()
     text = sentence[run[0].start() : run[-1].end()]
     tokens = text.split()
-    if not (any(t[:1].islower() for t in tokens) or tokens[-1].lower() in _TITLES):
+    if not (
+        any(t[:1].islower() or t[:1].isdigit() for t in tokens) or tokens[-1].lower() in _TITLES
+    ):
         return None
     return Phrase(run[0].start(), run[-1].end(), text)
 
@@ -1466,7 +1480,7 @@ def _descriptions(sentence: str, question: str) -> list[Phrase]:
         role = _role_before(sentence, m.start())
         if role is not None:
             found.append(role)
-        for pattern in (_APPOSITIVE, _PREDICATE, _IN_BRACKETS):
+        for pattern in (_APPOSITIVE, _PREDICATE, _IN_BRACKETS, _OF_PLACE):
             said = pattern.match(sentence, m.end())
             if said is not None:
                 text = said.group(1).strip()

@@ -881,3 +881,37 @@ def test_a_dimension_asked_is_a_distance_in_the_unit_asked(question, answer):
     assert expected_type(question) == "distance"
     sentence = "The crater, 25 miles (41 km) across, lies near the pole."
     assert best_span("distance", sentence, question).text == answer
+
+
+def test_as_many_as_is_a_count_not_a_cause():
+    sentence = "Reports suggest that as many as 200 have been killed, as much as a third of them."
+    assert find_spans("reason", sentence, "what sparked the protests?") == []
+    assert [p.text for p in find_spans("reason", "Fares rose as fuel got dearer.", "why?")] == [
+        "as fuel got dearer"
+    ]
+
+
+def test_a_place_in_his_or_her_or_their_something_is_not_who():
+    sentence = "Two wardens checked on the prisoner in his Marrowick cell."
+    assert find_spans("person", sentence, "who were the wardens?") == []
+
+
+def test_who_is_someone_is_answered_by_their_age_and_where_they_are_from():
+    question = "who is ilse marrow"
+    sentence = (
+        "“I could not stand,” wrote 43-year-old Ilse Marrow of Skerry Bay, Norland, in a study."
+    )
+    assert [p.text for p in find_spans("identity", sentence, question)] == [
+        "43-year-old",
+        "of Skerry Bay, Norland",
+    ]
+
+
+def test_sparked_by_states_a_cause_and_who_said_it_is_not_part_of_it():
+    sentence = (
+        "Protests in 40 towns sparked by a rise in ferry fares spread on Monday, said Amnesty."
+    )
+    assert states_reason(sentence)
+    assert [p.text for p in find_spans("reason", sentence, "what sparked the protests?")] == [
+        "sparked by a rise in ferry fares spread on Monday"
+    ]
