@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Generator, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.engine.about_article import (
     ArticleFact,
@@ -80,6 +80,7 @@ def quoted_before(history: Sequence[Turn]) -> list[str]:
     return []
 
 
+_Result = TypeVar("_Result")
 _MARKER = re.compile(r"\[(\d+)\]")
 _CITED_QUOTE = re.compile(r"“.*” \[\d+\]$")
 EXTRACTIVE_NAME = ExtractiveAnswerer.name
@@ -108,6 +109,15 @@ def _by_appearance(texts: Sequence[str]) -> list[str]:
     """``texts`` (lines of one answer) with citations numbered by first appearance over all."""
     order = _appearance_order("\n".join(texts))
     return [_renumber(t, order) for t in texts]
+
+
+def _result_of(generation: Generator[AnswerDelta, None, _Result]) -> _Result:
+    """What ``generation`` returns, run to its end (its deltas are not wanted here)."""
+    while True:
+        try:
+            next(generation)
+        except StopIteration as stop:
+            return stop.value
 
 
 def _merge(part_hits: Sequence[Sequence[Hit]]) -> list[Hit]:
@@ -341,7 +351,7 @@ class AnswerService:
             failed = self._llm is not None
             notice = LLM_FAILED_NOTICE if failed else None
             if len(parts) > 1:
-                answer = self._answer_parts(asked, standalone, parts, part_hits, notice)
+                answer = _result_of(self._read_parts(asked, standalone, parts, part_hits, notice))
             else:
                 answer = self._extractive_answer(
                     asked, standalone, hits, notice=notice, avoid=quoted_before(history)
@@ -478,32 +488,10 @@ class AnswerService:
         """The model's checked reading of ``part``; ``None`` when the model failed."""
         assert self._llm_reader is not None
         try:
-            generation = self._llm_reader.read(part, own, streaming=False)
-            while True:
-                next(generation)
-        except StopIteration as stop:
-            return stop.value
+            return _result_of(self._llm_reader.read(part, own, streaming=False))
         except Exception:  # noqa: BLE001 - provider errors vary; the reader takes over
             log.warning("LLM failed on a question part; reading it extractively", exc_info=True)
         return None
-
-    def _answer_parts(
-        self,
-        asked: str,
-        standalone: str,
-        parts: Sequence[str],
-        part_hits: Sequence[Sequence[Hit]],
-        notice: str | None,
-        *,
-        use_llm: bool = False,
-    ) -> Answer:
-        """Answer each part of a two-part question from its own passages; cite them as one."""
-        reading = self._read_parts(asked, standalone, parts, part_hits, notice, use_llm=use_llm)
-        while True:
-            try:
-                next(reading)
-            except StopIteration as stop:
-                return stop.value
 
     def _read_parts(
         self,
@@ -515,7 +503,11 @@ class AnswerService:
         *,
         use_llm: bool = False,
     ) -> Generator[AnswerDelta, None, Answer]:
-        """``_answer_parts``, yielding each part's text (numbered as in the answer) once read."""
+        """Answer each part of a two-part question from its own passages; cite them as one.
+
+        Each part's text is yielded once read (numbered as in the answer), then the answer is
+        returned.
+        """
         hits = _merge(part_hits)
         number_of = {h.passage.id: n for n, h in enumerate(hits, start=1)}
         texts: list[str] = []
