@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import email.utils
 import gzip
 import hashlib
 import io
@@ -37,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from ingest.articles import LoadFailure
-from ingest.extraction import EARLIEST_PUBLISHED_YEAR
+from ingest.extraction import EARLIEST_PUBLISHED_YEAR, parse_date
 from ingest.fetch import FetchedDoc, describe_size, fetch
 from vectorstore.errors import FootnoteError
 
@@ -71,7 +70,6 @@ _DATE_META_NAMES = frozenset(
         "dc.date.issued",
     }
 )
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _XML_PREAMBLE = re.compile(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", re.S | re.I)
 _FIRST_TAG = re.compile(rb"<([A-Za-z][\w:.-]*)")
 
@@ -141,42 +139,27 @@ def iso_date(value: object) -> str | None:
     """ISO 8601 for a date given as a datetime, date, ISO string, RFC 2822 string or epoch.
 
     Metadata spells dates every way; anything unparseable is dropped rather than stored raw, and
-    so is a placeholder ("0001-01-01T00:00:00Z" in some pages' JSON-LD means no date).
+    so is a placeholder ("0001-01-01T00:00:00Z" in some pages' JSON-LD means no date). Strings
+    are read by the HTML extractor's ``parse_date``, so every loader reads a date alike.
     """
-    iso = _iso_date(value)
-    if iso is None or int(iso[:4]) < EARLIEST_PUBLISHED_YEAR:
+    parsed: dt.date | None
+    if isinstance(value, dt.date):  # a datetime is a date too
+        parsed = value
+    elif isinstance(value, bool):
         return None
-    return iso
-
-
-def _iso_date(value: object) -> str | None:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        if 1e8 < value < 1e10:  # epoch seconds between 1973 and 2286
-            return dt.datetime.fromtimestamp(value, tz=dt.UTC).isoformat()
-        return None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if _DATE_ONLY.fullmatch(text):
-        try:
-            return dt.date.fromisoformat(text).isoformat()
-        except ValueError:
+    elif isinstance(value, int | float):
+        if not 1e8 < value < 1e10:  # epoch seconds between 1973 and 2286
             return None
-    try:
-        return dt.datetime.fromisoformat(text.replace(" ", "T", 1)).isoformat()
-    except ValueError:
-        pass
-    try:
-        return email.utils.parsedate_to_datetime(text).isoformat()
-    except (TypeError, ValueError, IndexError):
-        log.debug("unparseable date %r", text)
+        parsed = dt.datetime.fromtimestamp(value, tz=dt.UTC)
+    elif isinstance(value, str):
+        parsed = parse_date(value)
+        if parsed is None and value.strip():
+            log.debug("unparseable date %r", value)
+    else:
         return None
+    if parsed is None or parsed.year < EARLIEST_PUBLISHED_YEAR:
+        return None
+    return parsed.isoformat()
 
 
 def _has_time(iso: str | None) -> bool:
