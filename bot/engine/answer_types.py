@@ -285,7 +285,7 @@ _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("money", re.compile(r"\bhow much\b(?!\s+(?:time|longer|weight|water|land|space|energy|power|data|rain|snow)\b).*\b(?:pay|paid|cost|spend|spent|worth|price|fork|charge|raise|earn|sell|sold|buy|bought|fund|fine|budget|revenue|salary|money|deal|damages|value|valued|fee|tix|tickets?)|\b(?:what|what's|whats)\b.*\b(?:price|cost|fee|salary|revenue|budget|valuation|worth|damages)\b|\bhow much money\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:years?|dates?|days?|months?|time|decades?|century)\b|\btil+ when\b|\bhow long ago\b|\bwhat time\b|\bhow far back\b|\bdates? back\b", re.I)),
     ("frequency", re.compile(r"\bhow (?:often|frequently)\b|\bhow many times (?:a|an|per|each|every)\b", re.I)),
-    ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b", re.I)),
+    ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b|\bdeath toll\b", re.I)),
     ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to|kicked off|triggered|prompted|sparked|made)\b|\bthe reason\b|\bwhat for\b", re.I)),
     ("place", re.compile(rf"\bwhere\b|\b(?:what|which) {_MODIFIERS}(?:{_PLACE_NOUNS})\b", re.I)),
     ("person", re.compile(rf"\bwho(?:m|se|'s| is| was)?\b|\b(?:what|which) {_MODIFIERS}(?:{_PERSON_NOUNS})\b|\bname of the (?:person|man|woman|guy)\b", re.I)),
@@ -416,12 +416,12 @@ _KEYWORD_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percent", re.compile(r"\b(?:percentage|percent|rate)\b", re.I)),
     ("duration", re.compile(r"\b(?:duration|length|runtime|run time)\b", re.I)),
     ("distance", re.compile(r"\b(?:distance|height|depth|diameter|radius|width|altitude|elevation|wingspan)\b", re.I)),
-    ("place", re.compile(r"\b(?:location|venue|address|whereabouts)\b", re.I)),
+    ("place", re.compile(r"\b(?:location|venue|address|whereabouts|headquarters|hq|hometown|birthplace)\b", re.I)),
     ("person", re.compile(rf"\b(?:{_PERSON_NOUNS})\b", re.I)),
     ("org", re.compile(rf"\b(?:{_ORG_NOUNS}|maker|manufacturer|sponsor|buyer)\b", re.I)),
     ("reason", re.compile(r"\b(?:reason|cause|motive)s?\b", re.I)),
     ("frequency", re.compile(r"\b(?:frequency|timetable)\b", re.I)),
-    ("quantity", re.compile(r"\b(?:number|count|total|population|attendance|capacity|turnout)\b", re.I)),
+    ("quantity", re.compile(r"\b(?:number|count|total|population|attendance|capacity|turnout|death toll)\b", re.I)),
 )  # fmt: skip
 
 
@@ -908,8 +908,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
 
 _ASKS_COUNT = re.compile(
     r"\bhow many\b|\bnumber of\b"
-    r"|\b(?:what(?:'s|’s| is| was)|which)\s+(?:the\s+)?(?:population|attendance|turnout|headcount)\b"
-    r"|\b(?:number|population|attendance|turnout|headcount)\s*\??\s*$",
+    r"|\b(?:what(?:'s|’s| is| was)|which)\s+(?:the\s+)?(?:population|attendance|turnout|headcount|death toll)\b"
+    r"|\b(?:number|population|attendance|turnout|headcount|death toll)\s*\??\s*$",
     re.I,
 )
 _ASKS_WINNER = re.compile(r"\bwho\s+(?:won|wins|beat|came\s+out\s+on\s+top)\b", re.I)

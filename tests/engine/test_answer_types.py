@@ -915,3 +915,17 @@ def test_sparked_by_states_a_cause_and_who_said_it_is_not_part_of_it():
     assert [p.text for p in find_spans("reason", sentence, "what sparked the protests?")] == [
         "sparked by a rise in ferry fares spread on Monday"
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("what's the death toll in the storm?", "quantity"),
+        ("storm death toll", "quantity"),
+        ("harbour bridge toll", None),  # a toll you pay is no count
+        ("skerryline headquarters", "place"),
+        ("ferry captain hometown", "place"),
+    ],
+)
+def test_a_death_toll_is_a_count_and_headquarters_a_place(question, kind):
+    assert expected_type(question) == kind
