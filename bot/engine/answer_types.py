@@ -1163,6 +1163,7 @@ def _whole_count(span: Phrase, sentence: str, question: str) -> Phrase:
     return span
 
 
+@lru_cache(maxsize=1024)  # asked for every count of every sentence read, for one question
 def _counted_head(question: str) -> str | None:
     """The stem of the noun a how-many question counts ("how many island students" -> student).
 
