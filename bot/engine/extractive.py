@@ -11,7 +11,9 @@ on-topic unanswerable ones made by removing the gold paragraph), see ``bot.evalu
 Retrieval scores cannot tell an unanswerable on-topic question from an answerable one, so the
 abstention decision reads: when no sentence scores above the threshold, the answerer abstains,
 unless a why-question's best sentences state a reason outright ("because ...") about its focus:
-such answers share few words with the question, and read as weak support.
+such answers share few words with the question, and read as weak support. A question that names
+someone in full ("how old is kevin king?") is read only from the stories that name them, when
+some retrieved story does: an age in a story about someone else reads as well as any.
 """
 
 from __future__ import annotations
@@ -251,6 +253,67 @@ def _near_best(
     if found is None or found.probability < scored[0].probability * ratio:
         return None
     return found
+
+
+# Capitalised words in a row: "Kevin King", "Hazel Hen", "Hong Kong" (not across punctuation:
+# "Meth. We're On It" is two runs).
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)+")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")  # as ``words``
+
+
+def named_in_question(question: str, hits: Sequence[Hit]) -> list[tuple[str, ...]]:
+    """The full names (two words or more) a question gives, lower-cased.
+
+    Typed in capitals after the first word ("how old is Kevin King?"), or in lower case as
+    the retrieved passages capitalise them ("how old is kevin king?": casual questions come
+    in lower case, and a pair of words the passages write "Kevin King" is a name). A name's
+    words stand next to each other: nothing but a space between them.
+    """
+    skip = STOPWORDS | QUESTION_WORDS | CHAT_FILLER
+    known: set[tuple[str, str]] = set()
+    for hit in hits:
+        for text in (hit.passage.title, hit.passage.text):
+            for caps in _CAPITALISED_RUN.finditer(text):
+                lowered = [w.lower() for w in words(caps.group())]
+                known.update(zip(lowered, lowered[1:], strict=False))
+    tokens = list(_TOKEN.finditer(question))
+
+    def adjacent(i: int) -> bool:  # token i follows token i - 1 with only a space between
+        return 0 < i < len(tokens) and not question[tokens[i - 1].end() : tokens[i].start()].strip()
+
+    found: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for i, match in enumerate(tokens):
+        word, low = match.group(), match.group().lower()
+        following = tokens[i + 1].group().lower() if adjacent(i + 1) else None
+        name_word = (
+            low not in skip
+            and word[0].isalpha()
+            and (
+                (i > 0 and word[0].isupper())
+                or (bool(run) and (run[-1], low) in known)
+                or (following is not None and (low, following) in known)
+            )
+        )
+        if run and not (name_word and adjacent(i)):
+            if len(run) >= 2:
+                found.append(tuple(run))
+            run = []
+        if name_word:
+            run.append(low)
+    if len(run) >= 2:
+        found.append(tuple(run))
+    return found
+
+
+def holds_name(passage_text: str, title: str, name: Sequence[str]) -> bool:
+    """True when the passage (or its title) names ``name`` in full or by its last word."""
+    text = f"{title}\n{passage_text}"
+    full = r"\s+".join(re.escape(w) for w in name)
+    if re.search(rf"(?<!\w){full}(?!\w)", text, re.I):
+        return True
+    last = name[-1]
+    return bool(re.search(rf"(?<!\w){re.escape(last[:1].upper() + last[1:])}(?!\w)", text))
 
 
 def _bigrams(seq: Sequence[str]) -> set[tuple[str, str]]:
@@ -652,6 +715,7 @@ class ExtractiveAnswerer:
         core, _ = split_context(question)
         kind = expected_type(core)
         term = asks_term(core)
+        scored = self._naming(core, hits, scored)
         support = self.support(scored)
         if avoid:
             scored = self._demote(scored, set(avoid))
@@ -713,6 +777,35 @@ class ExtractiveAnswerer:
             short.text if short else None,
             stated,
         )
+
+    @staticmethod
+    def _naming(question: str, hits: Sequence[Hit], scored: Sequence[Candidate]) -> list[Candidate]:
+        """The sentences of passages that name whom the question names, when some passages do.
+
+        "how old is kevin king?" is not answered by an age in a story about someone else,
+        however well it reads: where the stories that name Kevin King state no age, the reader
+        abstains. A story names someone when one of its retrieved passages does, in full or by
+        last name (news refers to people so; its other passages say "he"); the passages of one
+        story share its id, and the snippets of one page its title. Questions naming no one, or
+        no one any passage names, read all sentences.
+        """
+        names = named_in_question(question, hits)
+        if not names:
+            return list(scored)
+        naming = [
+            hit.passage
+            for hit in hits
+            if any(holds_name(hit.passage.text, hit.passage.title, name) for name in names)
+        ]
+        if not naming:
+            return list(scored)
+        articles = {p.article_id for p in naming} | {p.title for p in naming if p.title}
+        about = {
+            i
+            for i, hit in enumerate(hits)
+            if hit.passage.article_id in articles or hit.passage.title in articles
+        }
+        return [c for c in scored if c.hit_index in about]
 
     @staticmethod
     def _demote(scored: Sequence[Candidate], avoid: set[str]) -> list[Candidate]:

@@ -8,6 +8,7 @@ from bot.engine.answering import AnswerService
 from bot.engine.extractive import FEATURES, ExtractiveAnswerer, overlaps
 from bot.engine.models import Turn
 from tests.conftest import EXAMPLES_DIR
+from vectorstore.base import Hit, Passage
 
 pytestmark = pytest.mark.slow
 FEATURES_INDEX_DENSE = FEATURES.index("dense")
@@ -530,3 +531,64 @@ def test_support_reads_a_near_tied_sentence_holding_the_kind_asked_as_the_best()
     assert reader.support([restates, far, other]) != pytest.approx(
         reader.support([far, restates, other])
     )
+
+
+def _story(article: str, title: str, text: str, index: int = 0) -> Hit:
+    return Hit(
+        Passage(id=f"{article}:{index}", article_id=article, index=index, text=text, title=title),
+        1.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("how old is kevin king?", [("kevin", "king")]),  # lower case, as the story writes it
+        ("How old is Kevin King?", [("kevin", "king")]),
+        ("kevin king age", [("kevin", "king")]),
+        ("when were Kevin King, Timothy Weeks freed", [("kevin", "king"), ("timothy", "weeks")]),
+        ("how many people were freed?", []),
+        # words on either side of punctuation are no name, whatever the story capitalises
+        ("what did the 'meth, we're on it' ads cost?", []),
+    ],
+)
+def test_the_names_a_question_gives(question, names):
+    from bot.engine.extractive import named_in_question
+
+    hits = [
+        _story(
+            "t",
+            "Hostages freed",
+            "American Kevin King and Australian Timothy Weeks were freed. Meth. We're On It.",
+        )
+    ]
+    assert named_in_question(question, hits) == names
+
+
+def test_an_age_from_a_story_about_someone_else_does_not_answer(real_embeddings):
+    """The story naming Kevin King states no age, so a stranger's age is no answer."""
+    mali = _story(
+        "mali",
+        "Aid worker freed in Mali",
+        "A 57-year-old professor held hostage for three years was freed on Tuesday, police said.",
+    )
+    swap = _story(
+        "swap",
+        "Two professors freed in prisoner swap",
+        "American Kevin King and Australian Timothy Weeks, both professors, were freed on "
+        "Tuesday after three years as hostages. King had been held since 2016.",
+    )
+    reader = ExtractiveAnswerer(real_embeddings)
+    assert reader.compose(
+        "how old is kevin king, the freed hostage professor?", [mali, swap]
+    ).abstained
+    # Asked about no one by name, the Mali story answers; asked about the man it names in
+    # another of its passages, too: a story is read whole (its other passages say "he").
+    for question in (
+        "how old is the freed hostage professor?",
+        "how old is ed marsh, the freed hostage professor?",
+    ):
+        named = _story("mali", "Aid worker freed in Mali", "Officials named him as Ed Marsh.", 1)
+        answer = reader.compose(question, [mali, swap, named])
+        assert not answer.abstained, question
+        assert answer.short_answer == "57-year-old"
