@@ -46,6 +46,11 @@ _MONEY = re.compile(
 )
 _PERCENT = re.compile(rf"\b{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b)", re.I)
 _SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b(?![-–]\d)")
+# A results line names each side with its score: "Wild 4, Sabres 1", "Real Madrid 2, Getafe 0".
+_RESULT_LINE = re.compile(
+    r"\b[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3}\s+\d{1,3},\s+"
+    r"[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3}\s+\d{1,3}\b(?![,.]?\d)"
+)
 _AGE = re.compile(
     rf"\b(?:{_NUM}|{_NUMWORD})[- ]years?[- ]old\b|\baged? (?:of )?\d+\b|(?<=, )\d{{1,3}}(?=,)", re.I
 )
@@ -235,7 +240,7 @@ class Phrase:
 _MODIFIERS = (
     r"(?:(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|the|a|an|"
     r"this|that|his|her|its|their|they|he|she|it|you|i|we|kind|sort|type|in|on|at|of|for|from|to|"
-    r"with|by|about|into|over|under|near|outside|inside|after|before|during|any|most)\b)[\w.-]+ ){0,3}"
+    r"with|by|about|into|over|under|near|outside|inside|after|before|during|any|most)\b)[\w.'’-]+ ){0,3}"
 )
 # Nouns that name a kind of place, person or organisation: "which prison", "what ad agency".
 _PLACE_NOUNS = (
@@ -286,7 +291,7 @@ _Q_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:years?|dates?|days?|months?|time|decades?|century)\b|\btil+ when\b|\bhow long ago\b|\bwhat time\b|\bhow far back\b|\bdates? back\b", re.I)),
     ("frequency", re.compile(r"\bhow (?:often|frequently)\b|\bhow many times (?:a|an|per|each|every)\b", re.I)),
     ("quantity", re.compile(r"\bhow (?:many|much|big|large|fast|heavy)\b|\b(?:what|which) (?:number|amount|size)\b|\bnumber of\b|\bdeath toll\b", re.I)),
-    ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to|kicked off|triggered|prompted|sparked|made)\b|\bthe reason\b|\bwhat for\b", re.I)),
+    ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to|kicked off|set off|touched off|triggered|prompted|sparked|spurred|fu?ell?ed|made)\b|\bthe reason\b|\bwhat for\b", re.I)),
     ("place", re.compile(rf"\bwhere\b|\b(?:what|which) {_MODIFIERS}(?:{_PLACE_NOUNS})\b", re.I)),
     ("person", re.compile(rf"\bwho(?:m|se|'s| is| was)?\b|\b(?:what|which) {_MODIFIERS}(?:{_PERSON_NOUNS})\b|\bname of the (?:person|man|woman|guy)\b", re.I)),
     ("nationality", re.compile(r"\bwhat nationality\b|\bnationality (?:is|was|are|were)\b", re.I)),
@@ -507,7 +512,8 @@ _CONNECTIVE = re.compile(
 _COMMON_OPENER = re.compile(
     rf"{_CONNECTIVE.pattern}|However|Near|Besides|Nearby|Inside|Outside|Above|Below|Around|"
     r"Across|Within|Throughout|Upon|Whereas|Indeed|Again|Even|Often|Soon|Perhaps|Maybe|"
-    r"Together|Afterwards|One|Two|Three|[A-Z][a-z]+(?:ing|ed|ous|ive|ical|ional|ion|ions|"
+    r"Together|Afterwards|One|Two|Three|Ah|Aha|Oh|Ooh|Alas|Wow|Hey|Hmm|Um|Uh|Yes|Yeah|Okay|"
+    r"[A-Z][a-z]+(?:ing|ed|ous|ive|ical|ional|ion|ions|"
     r"ness|ment|ments|ity|ities|ism|ists?)"
 )
 
@@ -779,9 +785,11 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     elif kind == "percent":
         found = _matches(_PERCENT, sentence)
     elif kind == "score":
-        found = _matches(_SCORE, sentence) or [
-            p for p in _matches(_QUANTITY, sentence) if re.search(r"\d", p.text)
-        ]
+        found = (
+            _matches(_SCORE, sentence)
+            or _matches(_RESULT_LINE, sentence)
+            or [p for p in _matches(_QUANTITY, sentence) if re.search(r"\d", p.text)]
+        )
         # "up 109-98 with 3:08 to play" is the score during the game, not its result
         found = [
             p
@@ -1027,7 +1035,11 @@ def best_span(
         spans = [p for p in spans if _person_like(p.text)] or spans
     elif kind == "quantity":
         # "how many European oil paintings": the number that counts paintings, not watercolours
-        spans = _counting(spans, sentence, question) or spans
+        spans = (
+            _counting(spans, sentence, question)
+            or _not_counting_the_rest(spans, sentence, question)
+            or spans
+        )
         spans = [_whole_count(p, sentence, question) for p in spans]
     if kind in _CHANGING_KINDS:
         spans = _changed_to(spans, sentence, question)
@@ -1129,6 +1141,25 @@ def _counting(spans: list[Phrase], sentence: str, question: str) -> list[Phrase]
     nearby = [_stems_after(p, sentence) for p in spans]
     by_head = [p for p, near in zip(spans, nearby, strict=True) if head in near]
     return by_head or [p for p, near in zip(spans, nearby, strict=True) if counted & near]
+
+
+def _not_counting_the_rest(spans: list[Phrase], sentence: str, question: str) -> list[Phrase]:
+    """The numbers that count none of the other things the question names.
+
+    "how many taliban guys were swapped for the hostages?" asks about the fighters, so "two
+    Western hostages for three of its commanders" answers with "three": the count of a noun the
+    question names outside what it counts is the other side of the story.
+    """
+    asked = _COUNTED_WORDS.search(question)
+    if asked is None:
+        return []
+    counted = {stem(w) for w in words(asked.group(1))}
+    rest = {
+        stem(w)
+        for w in words(f"{question[: asked.start()]} {question[asked.end() :]}")
+        if w.lower() not in STOPWORDS and stem(w) not in counted
+    }
+    return [p for p in spans if not (_stems_after(p, sentence) & rest)]
 
 
 _COUNT_HEAD = re.compile(
@@ -1412,6 +1443,18 @@ _PREDICATE = re.compile(
     r"((?:(?:a|an|the|now|also|still|currently)\s+)?[^,;()“”\"]{3,140}?)\s*(?=[,;)—–]|\.?$)",
     re.I,
 )
+# A title after the name, news style, with no article: "Matt Maley, equity strategist at Miller
+# Tabak, says", "said Philip Luther, Research and Advocacy Director for ... at Amnesty".
+_ROLE_NOUNS = (
+    rf"(?:{_PERSON_NOUNS}|strategist|economist|adviser|advisor|editor|correspondent|consultant|"
+    r"partner|fellow|head|deputy|lecturer|expert|campaigner|activist|historian|physician|"
+    r"surgeon|psychologist|curator|planner)"
+)
+_TITLE_AFTER = re.compile(
+    rf"\s*,\s*((?:[\w.'’&-]+\s+){{0,5}}?{_ROLE_NOUNS}s?\b[^,;()“”\"]{{0,100}}?)"
+    r"\s*(?=[,;)—–]|\.?$)",
+    re.I,
+)
 _IN_BRACKETS = re.compile(r"\s*\(([^()]{3,80})\)")
 # Where someone is from, after the name: "Martin Taylor of Aberdeenshire, Scotland".
 _OF_PLACE = re.compile(r"\s+(of\s+[A-Z][\w'’.-]*(?:(?:\s+|,\s*)[A-Z][\w'’.-]*){0,3})")
@@ -1481,7 +1524,7 @@ def _descriptions(sentence: str, question: str) -> list[Phrase]:
         role = _role_before(sentence, m.start())
         if role is not None:
             found.append(role)
-        for pattern in (_APPOSITIVE, _PREDICATE, _IN_BRACKETS, _OF_PLACE):
+        for pattern in (_APPOSITIVE, _PREDICATE, _TITLE_AFTER, _IN_BRACKETS, _OF_PLACE):
             said = pattern.match(sentence, m.end())
             if said is not None:
                 text = said.group(1).strip()

@@ -580,6 +580,8 @@ def test_when_does_something_happen_is_answered_by_an_event_as_well_as_a_date():
         "Existing permits stay valid.",
         "Religious leaders met on the quay.",
         "The letter was signed by R. on the quay.",
+        "Ah, but one letter proved to be important.",  # an interjection
+        "Oh, and the ferry was late.",
     ],
 )
 def test_an_ordinary_first_word_or_a_lone_initial_is_no_name(sentence):
@@ -766,6 +768,16 @@ def test_who_is_a_named_person_asks_what_they_are(question, kind):
         ("The report by Ina Berg (a marine engineer) was read out.", "a marine engineer"),
         ("The report by harbour board chair Ina Berg was read out.", "harbour board chair"),
         ("Captain Ina Berg took the helm.", "Captain"),
+        # news puts a title after the name with no article
+        (
+            "Ina Berg, harbour board chair at Skerryline, said no.",
+            "harbour board chair at Skerryline",
+        ),
+        (
+            "said Ina Berg, Head of Safety for the Northern Isles.",
+            "Head of Safety for the Northern Isles",
+        ),
+        ("Ina Berg, Tom Reid and Ada Lovelace signed it.", None),  # a list of names is no title
         ("On Monday Ina Berg took the helm.", None),  # a day is no role
         ("Skerryline appointed Ina Berg in May.", None),  # nor a verb
         ("Asked about delays, Ina Berg said nothing.", None),
@@ -929,3 +941,40 @@ def test_sparked_by_states_a_cause_and_who_said_it_is_not_part_of_it():
 )
 def test_a_death_toll_is_a_count_and_headquarters_a_place(question, kind):
     assert expected_type(question) == kind
+
+
+def test_a_results_line_is_a_score():
+    sentence = "Rovers 4, Hawks 1: Ina Berg scored twice and Tom Reid made 30 saves."
+    phrase = best_span("score", sentence, "what was the final score of the rovers game?")
+    assert phrase is not None and phrase.text == "Rovers 4, Hawks 1"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what set off the protests?", "what touched off the riot?", "what spurred the sale?"],
+)
+def test_what_set_off_something_asks_for_a_cause(question):
+    assert expected_type(question) == "reason"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "noun"),
+    [
+        ("which city's mayor resigned?", "person", "mayor"),  # the head is after the possessive
+        ("what team's coach got fired?", "person", "coach"),
+        ("which city hosted the final?", "place", "city"),
+    ],
+)
+def test_a_possessive_modifies_the_noun_that_names_the_kind(question, kind, noun):
+    assert expected_type(question) == kind
+    assert class_noun(question) == noun
+
+
+def test_how_many_is_not_answered_by_the_count_of_the_other_thing_the_question_names():
+    question = "how many rebels were swapped for the hostages?"
+    sentence = "The army swapped two Western hostages for three of its commanders on Monday."
+    phrase = best_span("quantity", sentence, question)
+    assert phrase is not None and phrase.text == "three"
+    # With nothing else counted, the count stays: the reader does not drop the sentence here.
+    only = "The army freed two Western hostages on Monday."
+    assert best_span("quantity", only, question).text == "two Western hostages"
