@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.engine.text import STOPWORDS, stem, without_possessive, words
+from bot.engine.text import QUESTION_WORDS, STOPWORDS, stem, without_possessive, words
 from bot.engine.wordlists import (
     DATE_WORDS,
     DEMONYMS,
@@ -1532,3 +1532,80 @@ def _descriptions(sentence: str, question: str) -> list[Phrase]:
                 break
     q_words = {w.lower() for w in words(question)}
     return [p for p in found if _outside(q_words, p.text)]
+
+
+# "what bacterium causes ...", "which journal ...": a what/which question about a thing of a
+# kind no reading rule knows. Its answer is often a name set beside that noun: "the Yersinia
+# pestis bacterium", "the journal Monthly Notices of the Royal Astronomical Society", "the
+# song 'Glasgow'".
+_WHAT_NOUN = re.compile(r"^\W*(?:\w+\W+){0,6}?(?:what|which)\s+((?:[a-z][\w'’-]*\s*){1,3})", re.I)
+_NAME_BEFORE = (
+    r"\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir|[Hh]is|[Hh]er)\s+"
+    r"([A-Z][\w'’.&-]*(?:\s+(?!(?:of|the|a|an|in|on|for|and|or|to|by|with|at|from|is|was|are|"
+    r"were|be|been|has|have|had|do|does|did|will|would|can|could|should|may|might|must)\b|"
+    r"\w+ed\b)[\w'’.&-]+){{0,3}}?)\s+{noun}\b"
+)
+_NAME_AFTER = (
+    r"\b{noun},?\s+(?:called\s+|named\s+|known\s+as\s+)?"
+    r"([A-Z][\w'’.&-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+|&\s+)?[A-Z][\w'’.&-]*){{0,6}}"
+    r"|[“\"‘][^”\"’]{{2,60}}[”\"’])"
+)
+
+
+def asked_nouns(question: str) -> list[str]:
+    """The words that may name the kind of thing a what/which question asks about.
+
+    The first word after what/which ("bacterium" in "what bacterium causes the plague?"; "kind
+    of", "type of" lead to it), and the next one when the first is a name or a number that
+    modifies it ("What Lionsgate trailer", "which tng50 journal"); none for other questions.
+    """
+    match = _WHAT_NOUN.search(_main_question(question))
+    if match is None:
+        return []
+    found: list[str] = []
+    for word in words(match.group(1)):
+        low = word.lower()
+        if low in {"kind", "sort", "type", "of"} and not found:
+            continue
+        if low in STOPWORDS or low in QUESTION_WORDS:
+            break
+        found.append(low)
+        # A name or a number before the noun modifies it ("What Lionsgate trailer"); any other
+        # first word is the noun ("what bacterium causes ...": not "causes").
+        if not (word[0].isupper() or any(ch.isdigit() for ch in word)):
+            break
+    return found[:2]
+
+
+def named_beside(sentence: str, question: str) -> Phrase | None:
+    """A name the sentence sets beside the noun a what/which question asks about, if any.
+
+    The noun is one of the question's words after what/which that the sentence writes in lower
+    case ("What Lionsgate trailer": "trailer", not the studio's name).
+    """
+    q_words = {w.lower() for w in words(question)}
+    for noun in asked_nouns(question):
+        forms = rf"(?:{re.escape(noun)}|{re.escape(noun)}s|{re.escape(noun)}es)"
+        if len(noun) < 3 or not re.search(rf"\b{forms}\b", sentence):
+            continue
+        for pattern in (_NAME_BEFORE, _NAME_AFTER):
+            for m in re.finditer(pattern.format(noun=forms), sentence):
+                text = m.group(1).strip(' ,.“”"‘’')
+                start = m.start(1) + m.group(1).find(text)
+                if not text or (not text[0].isupper() and m.group(1)[0] not in '“"‘'):
+                    continue
+                if _outside(q_words, text):
+                    return Phrase(start, start + len(text), text)
+    return None
+    forms = rf"(?:{re.escape(noun)}|{re.escape(noun)}s|{re.escape(noun)}es)"
+    q_words = {w.lower() for w in words(question)}
+    for pattern in (_NAME_BEFORE, _NAME_AFTER):
+        for m in re.finditer(pattern.format(noun=forms), sentence, re.I):
+            text = m.group(1).strip(' ,.“”"‘’')
+            start = m.start(1) + m.group(1).find(text)
+            if not text or (not text[0].isupper() and m.group(1)[0] not in '“"‘'):
+                continue
+            if not _outside(q_words, text):
+                continue
+            return Phrase(start, start + len(text), text)
+    return None

@@ -38,6 +38,7 @@ from bot.engine.answer_types import (
     dated,
     expected_type,
     given_names,
+    named_beside,
     states_reason,
 )
 from bot.engine.followup import split_context
@@ -267,15 +268,18 @@ def named_in_question(question: str, hits: Sequence[Hit]) -> list[tuple[str, ...
     Typed in capitals after the first word ("how old is Kevin King?"), or in lower case as
     the retrieved passages capitalise them ("how old is kevin king?": casual questions come
     in lower case, and a pair of words the passages write "Kevin King" is a name). A name's
-    words stand next to each other: nothing but a space between them.
+    words stand next to each other, nothing but a space between them, and the passages never
+    write its first word in lower case.
     """
     skip = STOPWORDS | QUESTION_WORDS | CHAT_FILLER
     known: set[tuple[str, str]] = set()
+    common: set[str] = set()  # words the passages also write in lower case
     for hit in hits:
         for text in (hit.passage.title, hit.passage.text):
             for caps in _CAPITALISED_RUN.finditer(text):
                 lowered = [w.lower() for w in words(caps.group())]
                 known.update(zip(lowered, lowered[1:], strict=False))
+        common.update(w for w in words(hit.passage.text) if w[0].islower())
     tokens = list(_TOKEN.finditer(question))
 
     def adjacent(i: int) -> bool:  # token i follows token i - 1 with only a space between
@@ -303,7 +307,9 @@ def named_in_question(question: str, hits: Sequence[Hit]) -> list[tuple[str, ...
             run.append(low)
     if len(run) >= 2:
         found.append(tuple(run))
-    return found
+    # A name's first word is a name's ("Kevin"); one the passages also write in lower case
+    # makes a title or a term ("Western Europe", "Medical Drama", "World Trade").
+    return [name for name in found if name[0] not in common]
 
 
 def holds_name(passage_text: str, title: str, name: Sequence[str]) -> bool:
@@ -758,6 +764,8 @@ class ExtractiveAnswerer:
                 title = set(terms(hits[cand.hit_index].passage.title))
                 short = best_span(kind, cand.sentence, core, focus - title or focus)
                 short = next(iter(lead_names), short)
+                if short is None and kind is None:  # "what bacterium": the name beside it
+                    short = named_beside(cand.sentence, core)
                 if short is not None and short.text.strip() != cand.sentence.strip():
                     shown = short.text
                     if kind == "date":

@@ -13,6 +13,7 @@ from bot.engine.answer_types import (
     find_spans,
     given_names,
     is_of_kind,
+    named_beside,
     only_in_dateline,
     states_reason,
 )
@@ -978,3 +979,29 @@ def test_how_many_is_not_answered_by_the_count_of_the_other_thing_the_question_n
     # With nothing else counted, the count stays: the reader does not drop the sentence here.
     only = "The army freed two Western hostages on Monday."
     assert best_span("quantity", only, question).text == "two Western hostages"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "name"),
+    [
+        ("what bacterium causes the plague?",
+         "The plague is one of three diseases caused by the Yersinia pestis bacterium.",
+         "Yersinia pestis"),
+        ("which journal is the study coming out in?",
+         "It will appear in the December issue of the journal Monthly Notices of the Royal "
+         "Astronomical Society.", "Monthly Notices of the Royal Astronomical Society"),
+        ("what song did she write for the film?",
+         "She co-wrote the song \u201cGlasgow\u201d for the film.", "Glasgow"),
+        ("what kind of car did he drive?", "He drove a Tesla Model 3 car to work.",
+         "Tesla Model 3"),
+        # a name before the noun modifies it: the noun is the next word
+        ("What Skerryline ferry sank?", "Skerryline, Northlink and the Aurora ferry sank.",
+         "Aurora"),
+        ("what ship is the navy giving away?",
+         "The navy will give the coast guard a surplus American ship.", None),  # no name
+        ("what did the court decide?", "The court ruled against him.", None),  # no noun
+    ],
+)  # fmt: skip
+def test_a_what_question_is_answered_by_the_name_beside_its_noun(question, sentence, name):
+    phrase = named_beside(sentence, question)
+    assert (phrase.text if phrase else None) == name

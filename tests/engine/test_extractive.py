@@ -550,6 +550,8 @@ def _story(article: str, title: str, text: str, index: int = 0) -> Hit:
         ("how many people were freed?", []),
         # words on either side of punctuation are no name, whatever the story capitalises
         ("what did the 'meth, we're on it' ads cost?", []),
+        # a first word the story also writes in lower case makes a term, not someone's name
+        ("how long did Western Europe back the deal?", []),
     ],
 )
 def test_the_names_a_question_gives(question, names):
@@ -559,7 +561,8 @@ def test_the_names_a_question_gives(question, names):
         _story(
             "t",
             "Hostages freed",
-            "American Kevin King and Australian Timothy Weeks were freed. Meth. We're On It.",
+            "American Kevin King and Australian Timothy Weeks were freed. Meth. We're On It. "
+            "Western Europe backed the deal, and western diplomats welcomed it.",
         )
     ]
     assert named_in_question(question, hits) == names
@@ -592,3 +595,16 @@ def test_an_age_from_a_story_about_someone_else_does_not_answer(real_embeddings)
         answer = reader.compose(question, [mali, swap, named])
         assert not answer.abstained, question
         assert answer.short_answer == "57-year-old"
+
+
+def test_a_what_question_leads_with_the_name_beside_its_noun(real_embeddings):
+    hit = _story(
+        "plague",
+        "Plague case confirmed",
+        "A hunter caught the plague after eating a wild rabbit. The plague is one of three "
+        "diseases caused by the Yersinia pestis bacterium, health officials said.",
+    )
+    result = ExtractiveAnswerer(real_embeddings).compose("what bacterium causes the plague?", [hit])
+    assert not result.abstained
+    assert result.short_answer == "Yersinia pestis"
+    assert result.text.startswith("Yersinia pestis — “The plague is one of three diseases")
