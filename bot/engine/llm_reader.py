@@ -375,11 +375,11 @@ class LLMReader:
             if found is not None and not is_of_kind(kind, phrase, question):
                 # "1989" for what kicked off the protests, a name for when: not an answer.
                 log.info("model answer %r is not of the kind asked (%s)", phrase[:80], kind)
-                return self._reader_or_refusal(reader_result, "off-kind", model_text)
+                return self._reader_or_refusal(reader_result, "off-kind", model_text, kind)
             if found is not None and only_in_dateline(phrase, found[1]):
                 # "WASHINGTON" from "WASHINGTON (AP) — ...": where the story was filed.
                 log.info("model answer %r stands only in a dateline", phrase[:80])
-                return self._reader_or_refusal(reader_result, "dateline", model_text)
+                return self._reader_or_refusal(reader_result, "dateline", model_text, kind)
             # (A stated reader answer is never an abstention, so it has a first citation.)
             if (
                 found is not None
@@ -399,7 +399,7 @@ class LLMReader:
                     text = f"“{shown_quote(sentence)}” [1]"
                 return LLMVerdict(text, (citation,), False, phrase, "model", model_text)
             log.info("model answer %r is stated by no shown passage", phrase[:80])
-            return self._reader_or_refusal(reader_result, "unsupported", model_text)
+            return self._reader_or_refusal(reader_result, "unsupported", model_text, kind)
         # A reason is a clause, not the short phrase small models are asked for, and they refuse
         # why-questions whose answer they were shown ("... because there hasn't been a sustained
         # period of freezing temperatures"): a reason the reader found answers. So does an
@@ -420,10 +420,15 @@ class LLMReader:
 
     @classmethod
     def _reader_or_refusal(
-        cls, result: ExtractiveResult, refusal: str, model_text: str
+        cls, result: ExtractiveResult, refusal: str, model_text: str, kind: str | None
     ) -> LLMVerdict:
-        """The reader's answer where it found a short one; else a refusal named ``refusal``."""
-        if not result.abstained and result.short_answer:
+        """The reader's answer where it found one of the kind asked; else a refusal, ``refusal``.
+
+        An answer the reader found stated outright (a name given, a list) counts too. A name it
+        merely found beside a what-question's noun ("the Yersinia pestis bacterium") leads its
+        own reply, but is too weak to stand in for the model's.
+        """
+        if not result.abstained and result.short_answer and (kind is not None or result.stated):
             return cls._from_reader(result, "reader", model_text)
         return LLMVerdict("", (), True, None, refusal, model_text)
 

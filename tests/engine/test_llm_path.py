@@ -446,6 +446,22 @@ def test_a_model_answer_not_of_the_kind_asked_gives_way_to_the_reader():
     assert verdict.decision == "model" and "1989" in verdict.text
 
 
+def test_a_name_the_reader_found_beside_a_what_questions_noun_does_not_replace_the_model():
+    """A model answer no passage states is refused, not swapped for a name found by a noun."""
+    from bot.engine.llm_reader import LLMReader
+
+    hits = FixedRetriever([CLOSURE]).hits
+    sentence = "The bridge first closed in 1989 for repairs."
+    reading = _reading(hits, sentence, stated=False, short="Marrowick Bridge")
+    reader = LLMReader(fake(), ExtractiveAnswerer())
+    verdict = reader.decide("what bridge did the storm close?", hits, "Tower Bridge [1]", reading)
+    assert verdict.decision == "unsupported" and verdict.abstained
+    # Where the question asks a kind (a date), the reader's phrase of that kind stands.
+    dated = _reading(hits, sentence, stated=False, short="1989")
+    verdict = reader.decide("when did the bridge first close?", hits, "in 2001 [1]", dated)
+    assert verdict.decision == "reader" and "1989" in verdict.text
+
+
 def test_a_model_answer_standing_only_in_a_dateline_is_not_an_answer():
     from bot.engine.extractive import ExtractiveResult
     from bot.engine.llm_reader import LLMReader
