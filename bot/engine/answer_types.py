@@ -32,7 +32,7 @@ _MONEY_STEMS = frozenset(stem(w) for w in MONEY_WORDS | MONEY_ASKED_WORDS) | {
     "cough",
     "dish",
 }
-_SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k|b|tn)\b"
+_SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k|b|tn|lakhs?|crores?)\b"
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"  # "1,900" and "2.5"; not the comma after "2003,"
 _NUMWORD = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _CURRENCY_WORDS = (
@@ -94,6 +94,8 @@ _DATE = re.compile(
     rf"|\b(?-i:AD|CE)\s\d{{1,4}}\b|\b\d{{1,4}}\s?(?-i:BC|BCE|AD|CE)\b"
     rf"|\b(?:the\s)?(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINAL_WORDS})[\s-]century(?:\s(?-i:BC|BCE|AD|CE))?\b"
     rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+    # A time of day: "at 6am", "10:30 p.m.", "at noon".
+    rf"|\b(?:at\s)?\d{{1,2}}(?:[:.]\d{{2}})?\s?(?:[ap]\.m\.|[ap]m\b)|\b(?:at\s)?(?:noon|midnight)\b"
     rf"|\b(?:yesterday|today|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b"
     # News dates an event from the day it ran: "sacked last night", "earlier this month".
     rf"|\b(?:(?:earlier|later)\s)?(?:last|this|next)\s(?:night|morning|afternoon|evening|weekend)\b"
@@ -344,7 +346,7 @@ def expected_type(question: str) -> str | None:
         # The head of a compound comes last: "which city team" asks for a team, "what city
         # council member" for a person, "what state agency" for an organisation.
         kind = next((k for k, nouns in _NAMED_CLASSES.items() if nouns.fullmatch(noun)), kind)
-    if kind == "quantity" and _asks_money(question):
+    if kind == "quantity" and (_asks_money(question) or _PRICE_PER.search(question)):
         return "money"
     return kind
 
@@ -458,6 +460,12 @@ _NOT_MEASURED = frozenset(
     ]
 )  # fmt: skip
 _HOW_MUCH = re.compile(r"\bhow much\s+([\w'’]+)", re.I)
+# "how much is stadia pro a month?": a price per month (or year, ticket, night) is money.
+_PRICE_PER = re.compile(
+    r"\bhow much (?:is|are|was|were|does|do|did|will)\b.*\b(?:a|per|each|every)\s+"
+    r"(?:month|year|week|day|night|ticket|head|person|seat|pop)\b",
+    re.I,
+)
 
 
 def _asks_money(question: str) -> bool:
@@ -815,10 +823,13 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         unit = _UNIT_ASKED.search(question)  # "what's its diameter in km?": the km figure
         if unit is not None:
             found = [p for p in found if stem(words(p.text)[-1]) == stem(unit.group(1))] or found
+        asked = _dimension_asked(question)  # "how tall": "5.3 feet high", not "16 feet long"
+        if asked:
+            found = [p for p in found if set(_words_after(sentence, p.end)[:2]) & asked] or found
         if _ASKS_HOW_FAR_TOWARD.search(question):  # "how far west did it extend?" -> a place
             found = sorted(found + _names(sentence, q_words), key=lambda p: p.start)
     elif kind == "date":
-        found = _matches(_DATE, sentence)
+        found = _with_time_of_day(_matches(_DATE, sentence), sentence)
         if _ASKS_WHEN_GENERIC.search(question):  # "when do larvae settle?" "after they..."
             found = sorted(found + _matches(_EVENT_CLAUSE, sentence), key=lambda p: p.start)
         if _ASKS_YEAR.search(question):  # "what year" wants the year, not "June 9th"
@@ -945,6 +956,50 @@ _IN_PLAY_AFTER = re.compile(
 )
 _YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
 _BARE_DATE_OR_NUMBER = re.compile(rf"(?:in |on |since )?(?:{_DATE.pattern}|{_NUM})", re.I)
+
+
+_TIME_OF_DAY = re.compile(r"(?:at\s)?(?:\d|noon|midnight)", re.I)
+_TIME_JOIN = re.compile(r"\s*,?\s*(?:on\s+)?")
+
+
+# The words that name each dimension of a thing, as questions ask and sentences state them.
+_DIMENSIONS = (
+    frozenset({"tall", "high", "height", "tallest", "highest"}),
+    frozenset({"long", "length", "longest"}),
+    frozenset({"wide", "width", "widest", "across", "diameter"}),
+    frozenset({"deep", "depth", "deepest"}),
+)
+
+
+_CONVERSION = re.compile(r"\s*\([^()]{1,30}\)")  # "25 miles (41 km) across"
+
+
+def _words_after(sentence: str, end: int) -> list[str]:
+    """The lower-cased words after ``end``, past a bracketed conversion of the measure."""
+    bracket = _CONVERSION.match(sentence, end)
+    start = bracket.end() if bracket else end
+    return [w.lower() for w in words(sentence[start : start + 30])]
+
+
+def _dimension_asked(question: str) -> frozenset[str]:
+    """The words of the dimension a question asks about ("how tall" -> tall, high, height)."""
+    asked = {w.lower() for w in words(question)}
+    return next((d for d in _DIMENSIONS if d & asked), frozenset())
+
+
+def _with_time_of_day(spans: list[Phrase], sentence: str) -> list[Phrase]:
+    """Spans with a time of day joined to the date beside it: "at 10:30 p.m. on Monday"."""
+    out: list[Phrase] = []
+    for span in spans:
+        if out:
+            last = out[-1]
+            gap = sentence[last.end : span.start]
+            timed = _TIME_OF_DAY.match(last.text) or _TIME_OF_DAY.match(span.text)
+            if timed and len(gap) <= 5 and _TIME_JOIN.fullmatch(gap):
+                out[-1] = Phrase(last.start, span.end, sentence[last.start : span.end])
+                continue
+        out.append(span)
+    return out
 
 
 def _without_trailing_stopword(phrase: Phrase) -> Phrase:

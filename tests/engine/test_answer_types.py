@@ -1005,3 +1005,34 @@ def test_how_many_is_not_answered_by_the_count_of_the_other_thing_the_question_n
 def test_a_what_question_is_answered_by_the_name_beside_its_noun(question, sentence, name):
     phrase = named_beside(sentence, question)
     assert (phrase.text if phrase else None) == name
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answer"),
+    [
+        # lakh and crore are scales, as million is
+        ("how much did he spend on the trips?",
+         "He said he has spent Rs 24 lakh in four attempts.", "Rs 24 lakh"),
+        # a price per month is money, not the months
+        ("how much is the pass a month?",
+         "Buyers get three months of the $10-a-month ferry pass.", "$10"),
+        # a time of day answers when, joined to the day beside it
+        ("what time did the ferry land?", "The ferry landed at 6am, officials said.", "at 6am"),
+        ("when did the ferry leave?", "The ferry left at 10:30 p.m. on Monday.",
+         "at 10:30 p.m. on Monday"),
+        ("when did the ferry leave?", "The ferry left on Monday at noon.", "on Monday at noon"),
+    ],
+)  # fmt: skip
+def test_prices_scales_and_times_of_day_are_read(question, sentence, answer):
+    phrase = best_span(expected_type(question), sentence, question)
+    assert phrase is not None and phrase.text == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [("how tall is the ferry?", "5.3 feet"), ("how wide is the ferry?", "six feet")],
+)
+def test_a_dimension_asked_is_answered_by_the_measure_of_that_dimension(question, answer):
+    sentence = "The new ferry is just over 16 feet long and six feet wide, but 5.3 feet high."
+    phrase = best_span(expected_type(question), sentence, question)
+    assert phrase is not None and phrase.text == answer
