@@ -52,7 +52,9 @@ _RESULT_LINE = re.compile(
     r"[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3}\s+\d{1,3}\b(?![,.]?\d)"
 )
 _AGE = re.compile(
-    rf"\b(?:{_NUM}|{_NUMWORD})[- ]years?[- ]old\b|\baged? (?:of )?\d+\b|(?<=, )\d{{1,3}}(?=,)", re.I
+    rf"\b(?:{_NUM}|{_NUMWORD})[- ]years?[- ]old\b|\baged? (?:of )?\d+\b"
+    rf"|(?<=, )\d{{1,3}}(?=,|\s[–—]\s)",  # "Braun, 38, ..." and "Braun, 38 – who ..."
+    re.I,
 )
 # Words that qualify a count: "about 40", "more than 1,000".
 _COUNT_QUALIFIER = (
@@ -222,7 +224,8 @@ _UNIT_ASKED = re.compile(
 _ASKS_BASE = re.compile(r"\b(?:based|headquartered|headquarters|hq)\b", re.I)
 _BASED = re.compile(r"\b([A-Z][\w.'’&]*(?:[\s-][A-Z][\w.'’&]*){0,3})-(?:based|headquartered)\b")
 _IN_PLACE = re.compile(
-    r"\b(?:in|at|near|outside|inside|across|into)\s+(?:the\s+|his\s+|her\s+|their\s+|its\s+)?$",
+    r"\b(?:in|at|near|outside|inside|across|into)\s+(?:the\s+|his\s+|her\s+|their\s+|its\s+)?$"
+    r"|\b(?:the\s+)?(?:capital|city|town|village|province|state|county|region)(?:\s+of)?\s+$",
     re.I,
 )
 
@@ -793,11 +796,9 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     elif kind == "percent":
         found = _matches(_PERCENT, sentence)
     elif kind == "score":
-        found = (
-            _matches(_SCORE, sentence)
-            or _matches(_RESULT_LINE, sentence)
-            or [p for p in _matches(_QUANTITY, sentence) if re.search(r"\d", p.text)]
-        )
+        found = _matches(_SCORE, sentence) or _matches(_RESULT_LINE, sentence)
+        if not found and _ASKS_STATS.search(question):  # a stat line is numbers
+            found = [p for p in _matches(_QUANTITY, sentence) if re.search(r"\d", p.text)]
         # "up 109-98 with 3:08 to play" is the score during the game, not its result
         found = [
             p
@@ -954,6 +955,7 @@ _IN_PLAY_AFTER = re.compile(
     r"at (?:half-?time|the half|the break|the end of the (?:first|second|third)))",
     re.I,
 )
+_ASKS_STATS = re.compile(r"\bstat ?line\b|\bstats\b|\bstatistics\b", re.I)
 _YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
 _BARE_DATE_OR_NUMBER = re.compile(rf"(?:in |on |since )?(?:{_DATE.pattern}|{_NUM})", re.I)
 

@@ -1036,3 +1036,22 @@ def test_a_dimension_asked_is_answered_by_the_measure_of_that_dimension(question
     sentence = "The new ferry is just over 16 feet long and six feet wide, but 5.3 feet high."
     phrase = best_span(expected_type(question), sentence, question)
     assert phrase is not None and phrase.text == answer
+
+
+def test_an_age_after_a_name_may_end_in_a_dash():
+    sentence = "Berg, 38 – who runs the ferry – called Reid, 29, on Monday."
+    assert best_span("age", sentence, "how old is ina berg?", {"berg"}).text == "38"
+    assert best_span("age", sentence, "how old is tom reid?", {"reid"}).text == "29"
+
+
+def test_a_capital_named_as_such_is_nobody():
+    sentence = "The rebels claimed the attack, which hit a base south of the capital Marrowick."
+    assert find_spans("person", sentence, "who claimed the attack?") == []
+
+
+def test_a_score_is_a_result_not_a_line_of_numbers_unless_a_stat_line_is_asked():
+    question = "what was the score of the rovers hawks game?"
+    assert find_spans("score", "Rovers 18 22 13 17 — 70", question) == []
+    assert best_span("score", "Rovers d. Hawks 70-44", question).text == "70-44"
+    stats = best_span("score", "Berg had 33 points and 12 rebounds.", "what was berg's stat line?")
+    assert stats is not None and stats.text == "33 points"
