@@ -960,7 +960,9 @@ _YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
 _BARE_DATE_OR_NUMBER = re.compile(rf"(?:in |on |since )?(?:{_DATE.pattern}|{_NUM})", re.I)
 
 
-_TIME_OF_DAY = re.compile(r"(?:at\s)?(?:\d|noon|midnight)", re.I)
+_TIME_OF_DAY = re.compile(
+    r"(?:at\s)?(?:\d{1,2}(?:[:.]\d{2})?\s?(?:[ap]\.m\.|[ap]m\b)|noon\b|midnight\b)", re.I
+)
 _TIME_JOIN = re.compile(r"\s*,?\s*(?:on\s+)?")
 
 
@@ -1653,16 +1655,4 @@ def named_beside(sentence: str, question: str) -> Phrase | None:
                     continue
                 if _outside(q_words, text):
                     return Phrase(start, start + len(text), text)
-    return None
-    forms = rf"(?:{re.escape(noun)}|{re.escape(noun)}s|{re.escape(noun)}es)"
-    q_words = {w.lower() for w in words(question)}
-    for pattern in (_NAME_BEFORE, _NAME_AFTER):
-        for m in re.finditer(pattern.format(noun=forms), sentence, re.I):
-            text = m.group(1).strip(' ,.“”"‘’')
-            start = m.start(1) + m.group(1).find(text)
-            if not text or (not text[0].isupper() and m.group(1)[0] not in '“"‘'):
-                continue
-            if not _outside(q_words, text):
-                continue
-            return Phrase(start, start + len(text), text)
     return None

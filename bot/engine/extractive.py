@@ -55,6 +55,7 @@ from bot.engine.text import (
     stem,
     terms,
     weighted_coverage,
+    word_matches,
     words,
 )
 from bot.engine.wordlists import CHAT_FILLER, MONEY_WORDS
@@ -259,7 +260,6 @@ def _near_best(
 # Capitalised words in a row: "Kevin King", "Hazel Hen", "Hong Kong" (not across punctuation:
 # "Meth. We're On It" is two runs).
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)+")
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")  # as ``words``
 
 
 def named_in_question(question: str, hits: Sequence[Hit]) -> list[tuple[str, ...]]:
@@ -280,7 +280,7 @@ def named_in_question(question: str, hits: Sequence[Hit]) -> list[tuple[str, ...
                 lowered = [w.lower() for w in words(caps.group())]
                 known.update(zip(lowered, lowered[1:], strict=False))
         common.update(w for w in words(hit.passage.text) if w[0].islower())
-    tokens = list(_TOKEN.finditer(question))
+    tokens = word_matches(question)
 
     def adjacent(i: int) -> bool:  # token i follows token i - 1 with only a space between
         return 0 < i < len(tokens) and not question[tokens[i - 1].end() : tokens[i].start()].strip()
@@ -721,8 +721,13 @@ class ExtractiveAnswerer:
         core, _ = split_context(question)
         kind = expected_type(core)
         term = asks_term(core)
-        scored = self._naming(core, hits, scored)
+        named = self._naming(core, hits, scored)
+        # Setting stories aside narrows the reading; it never makes the passages read as a
+        # stronger answer (a best sentence left alone has a wider margin over the rest).
         support = self.support(scored)
+        if len(named) < len(scored):
+            support = min(support, self.support(named))
+        scored = named
         if avoid:
             scored = self._demote(scored, set(avoid))
         chosen = self.select(
@@ -807,11 +812,12 @@ class ExtractiveAnswerer:
         ]
         if not naming:
             return list(scored)
-        articles = {p.article_id for p in naming} | {p.title for p in naming if p.title}
+        articles = {p.article_id for p in naming}
+        titles = {p.title for p in naming if p.title}
         about = {
             i
             for i, hit in enumerate(hits)
-            if hit.passage.article_id in articles or hit.passage.title in articles
+            if hit.passage.article_id in articles or hit.passage.title in titles
         }
         return [c for c in scored if c.hit_index in about]
 

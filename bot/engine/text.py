@@ -181,6 +181,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def word_matches(text: str) -> list[re.Match[str]]:
+    """The word tokens of ``text`` with where they stand (as ``words`` reads them)."""
+    return list(_WORD.finditer(text))
+
+
 def terms(text: str, *, drop: frozenset[str] = STOPWORDS) -> list[str]:
     """Stemmed, lower-cased content terms of ``text`` (stopwords dropped), in order."""
     out = []

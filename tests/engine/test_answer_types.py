@@ -1028,6 +1028,13 @@ def test_prices_scales_and_times_of_day_are_read(question, sentence, answer):
     assert phrase is not None and phrase.text == answer
 
 
+def test_only_a_time_of_day_joins_the_date_beside_it():
+    spans = find_spans(
+        "date", "It ran in 2019, 2020 and 17 October, on Monday.", "when did it run?"
+    )
+    assert [p.text for p in spans] == ["in 2019", "2020", "17 October", "on Monday"]
+
+
 @pytest.mark.parametrize(
     ("question", "answer"),
     [("how tall is the ferry?", "5.3 feet"), ("how wide is the ferry?", "six feet")],

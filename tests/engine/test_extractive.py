@@ -608,3 +608,19 @@ def test_a_what_question_leads_with_the_name_beside_its_noun(real_embeddings):
     assert not result.abstained
     assert result.short_answer == "Yersinia pestis"
     assert result.text.startswith("Yersinia pestis — “The plague is one of three diseases")
+
+
+def test_setting_stories_aside_never_makes_the_passages_read_as_a_stronger_answer():
+    """With a stranger's story set aside the best sentence has a wider margin; support stays."""
+
+    class Reader(ExtractiveAnswerer):
+        def support(self, scored):  # reads higher the fewer the sentences, as a margin would
+            return 0.9 if len(scored) == 1 else 0.3
+
+    hits = [
+        _story("mali", "Aid worker freed in Mali", "A 57-year-old professor was freed on Tuesday."),
+        _story("swap", "Two professors freed", "American Kevin King was freed on Tuesday."),
+    ]
+    reader = Reader()
+    result = reader.compose("how old is kevin king?", hits)
+    assert result.abstained and result.support == 0.3
