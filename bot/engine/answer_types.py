@@ -110,7 +110,7 @@ _DATE = re.compile(
     re.I,
 )
 _DURATION = re.compile(
-    rf"\b(?:{_NUM}|{_NUMWORD}|a|an|half an?)[- ](?:and a half[- ])?"
+    rf"\b(?:{_NUM}|{_NUMWORD}|a|an|half an?)[- ](?:and[- ]a[- ]half[- ])?"
     rf"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|nights?)\b(?![- ]old)"
     # a game clock: "with 3:08 left", "1:24 to play"
     r"|\b\d{1,2}:\d{2}(?=\s+(?:left|remaining|to play|to go)\b)",

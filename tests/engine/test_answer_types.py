@@ -1021,6 +1021,9 @@ def test_a_what_question_is_answered_by_the_name_beside_its_noun(question, sente
         ("when did the ferry leave?", "The ferry left at 10:30 p.m. on Monday.",
          "at 10:30 p.m. on Monday"),
         ("when did the ferry leave?", "The ferry left on Monday at noon.", "on Monday at noon"),
+        # a half written with hyphens is one duration
+        ("how long was she in charge?", "She left after five-and-a-half years in charge.",
+         "five-and-a-half years"),
     ],
 )  # fmt: skip
 def test_prices_scales_and_times_of_day_are_read(question, sentence, answer):
