@@ -149,6 +149,17 @@ _ASKS_LENGTH = re.compile(
 # "When does a larva settle?" asks about something that happens again and again: its answer is
 # an event ("after it drops to the sea floor") as often as a date.
 _ASKS_WHEN_GENERIC = re.compile(r"\bwhen (?:does|do|is|are|can|should)\b", re.I)
+# "when does it start?", "when's he getting sentenced?": a time still to come (or that holds
+# now), which a day something was announced, or a year something has lasted since, is not.
+_ASKS_AHEAD = re.compile(
+    r"\bwhen(?:['’]s|\s+(?:is|are|will|does|do)\b)|\b(?:til|till|until)\s+when\b", re.I
+)
+_PAST_BEFORE = re.compile(
+    r"\b(?:since|announced|said|told|reported|confirmed|revealed|disclosed|unveiled)"
+    r"\s*(?:on\s+|in\s+)?$",
+    re.I,
+)
+_PAST_LEAD = re.compile(r"since\b", re.I)
 _EVENT_CLAUSE = re.compile(
     r"\b(?:(?:immediately|shortly|soon|just|right) )?(?:after|before|during|while|once|until|"
     r"whenever|following)\s[^,.;:]{3,80}",
@@ -710,6 +721,60 @@ def states_reason(sentence: str) -> bool:
     return bool(_STATED_REASON.search(sentence))
 
 
+# "who won", "who ended up winning", "who was the winner"; not "a contest to win" (a purpose)
+# nor "the trophy given to the winner" (a thing asked about).
+_ASKS_WIN = re.compile(
+    r"(?<!\bto )\b(?:won(?![’']t)|wins|winning)\b|(?<!\bto )\bwin\b"
+    r"|\b(?:who|which\s+\w+)\s+(?:was|were|is|are|will\s+be)\s+(?:the\s+)?winners?\b",
+    re.I,
+)
+_NOT_ASKING_WIN = re.compile(r"\b(?:why|how)\b", re.I)
+# How news says someone won: the verb, the result, the prize or the vote.
+_STATES_WIN = re.compile(
+    r"\b(?:won(?![’']t)|wins?|winning|winners?|victor\w*|beat|beats|beating|defeat\w*|"
+    r"champion\w*|titles?|crown\w*|triumph\w*|prevail\w*|clinch\w*|secur\w*|captur\w*|"
+    r"awarded|prizes?|medal\w*|gold|elected|went to|took home|took the|first place|top spot|"
+    r"came first|finished first|edged|upset|lifted|claimed|scooped|landed|bagged|named|"
+    r"\d+\s*[-–]\s*\d+)\b",
+    re.I,
+)
+
+
+def asks_win(question: str) -> bool:
+    """True when ``question`` asks who or what won, or when or what someone won.
+
+    Its answer must say that someone won: "voted off in a race against Ally Brooke" names a
+    rival, not a winner. Why- and how-questions are answered by a cause, which need not.
+    """
+    return bool(_ASKS_WIN.search(question)) and not _NOT_ASKING_WIN.search(question)
+
+
+def states_win(sentence: str, question: str = "") -> bool:
+    """True when ``sentence`` says someone won (the verb, a result, a prize or an election).
+
+    A sentence naming what the question says was won says who holds it too: "Chuck Howley
+    (MVP of Super Bowl V)" answers "who won the MVP in Super Bowl V?".
+    """
+    if _STATES_WIN.search(sentence):
+        return True
+    prize = _won_object(question)
+    return bool(prize) and prize <= {stem(w) for w in words(sentence)}
+
+
+def _won_object(question: str) -> set[str]:
+    """The stems of the first words after the question's "won": what it says was won."""
+    verb = _ASKS_WIN.search(question)
+    if verb is None:
+        return set()
+    prize: list[str] = []  # three words at most: "the MVP in Super Bowl V" -> mvp, super, bowl
+    for word in words(question[verb.end() :]):
+        if word.lower() not in STOPWORDS and word.lower() not in QUESTION_WORDS:
+            prize.append(stem(word))
+        if len(prize) == 3:
+            break
+    return set(prize)
+
+
 _ONE_OF = re.compile(r"one\s+of\b", re.I)
 _LIST_SEPARATOR = re.compile(r",?\s+(?:and|or)\s+|,\s*")
 _COUNT_WORDS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -777,6 +842,13 @@ def is_of_kind(kind: str | None, phrase: str, question: str) -> bool:
     return True
 
 
+def _already_past(date: Phrase, sentence: str) -> bool:
+    """True for a day something was told of ("announced Wednesday") or one gone ("since 2017")."""
+    lead = _PAST_LEAD.match(date.text)  # the phrase may hold its own "since"
+    before = sentence[: date.start] + (f" {lead.group()}" if lead else "")
+    return bool(_PAST_BEFORE.search(before))
+
+
 def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     """Phrases of ``sentence`` of the ``kind`` asked that are not just the question's own words.
 
@@ -835,6 +907,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
             found = sorted(found + _matches(_EVENT_CLAUSE, sentence), key=lambda p: p.start)
         if _ASKS_YEAR.search(question):  # "what year" wants the year, not "June 9th"
             found = [p for p in found if _YEAR.search(p.text)]
+        if _ASKS_AHEAD.search(question):  # "announced Wednesday" is when it was told of
+            found = [p for p in found if not _already_past(p, sentence)]
     elif kind == "quantity":
         money = _matches(_MONEY, sentence)
         shares = _matches(_PERCENT, sentence)  # a count may be put as a share ("fell to 60%")
@@ -863,6 +937,8 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
         if counted and counted.group(1).lower() not in _UNITS:
             # "how many people" is not answered by "12 miles" or "$40 million"
             found = [p for p in found if not _UNIT_END.search(p.text)]
+        if _counted_head(question) in _PEOPLE_STEMS:  # nor by "22 games"
+            found = [p for p in found if _counts_people(p, sentence)]
     elif kind == "frequency":
         found = _matches(_FREQUENCY, sentence)
     elif kind == "reason":
@@ -1265,6 +1341,40 @@ def _counted_head(question: str) -> str | None:
     asked_words = [w for w in words(asked.group(1)) if w.lower() not in STOPWORDS]
     plural = [w for w in asked_words if _looks_plural(w)]
     return stem((plural or asked_words)[0]) if asked_words else None
+
+
+_PEOPLE_STEMS = frozenset(stem(w) for w in ("people", "persons", "individuals", "humans"))
+# Nouns for people: "fans", "crew", "staff"; and those by ending: "voters", "residents".
+_PEOPLE_NOUNS = frozenset(
+    ("people", "persons", "individuals", "humans", "men", "women", "children", "kids", "adults",
+     "fans", "crew", "staff", "troops", "police", "members", "families", "youths", "guests",
+     "victims", "casualties", "refugees", "attendees", "employees", "trainees", "detainees",
+     "deaths", "dead", "injured", "hostages", "inmates", "prisoners", "civilians", "citizens",
+     "tourists", "patients", "survivors", "personnel", "population", "households", "souls",
+     "lives", "pilgrims", "delegates", "astronauts", "settlers", "colonists", "inhabitants")
+)  # fmt: skip
+_PEOPLE_ENDING = re.compile(r"(?:ers|ors|ists|ants|ents|ians|ites|ees|men|women|folk)$", re.I)
+
+
+def _counts_people(count: Phrase, sentence: str) -> bool:
+    """False when the noun a count names is a thing, not people ("22 games", "18 counties")."""
+    head = _COUNT_HEAD.match(sentence, count.start)
+    if head is None:
+        return True
+    end = head.end()
+    for _ in range(4):  # the counted noun may come a few words on: "40,000 registered users"
+        found = _NEXT_WORD.match(sentence, end)
+        if found is None:
+            return True
+        word = found.group(1).lower()
+        if word in STOPWORDS or not found.group(1).islower():
+            return True  # "12 of them", "5,000 Americans": nothing said against people
+        if word in _PEOPLE_NOUNS or _PEOPLE_ENDING.search(word):
+            return True
+        if _looks_plural(word):
+            return False
+        end = found.end()
+    return True
 
 
 def _looks_plural(word: str) -> bool:

@@ -33,6 +33,7 @@ from bot.engine.answer_types import (
     Phrase,
     asked_count,
     asks_term,
+    asks_win,
     best_span,
     class_noun,
     dated,
@@ -40,6 +41,7 @@ from bot.engine.answer_types import (
     given_names,
     named_beside,
     states_reason,
+    states_win,
 )
 from bot.engine.followup import split_context
 from bot.engine.models import Citation
@@ -55,6 +57,7 @@ from bot.engine.text import (
     stem,
     terms,
     weighted_coverage,
+    without_possessive,
     word_matches,
     words,
 )
@@ -263,13 +266,14 @@ _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)+")
 
 
 def named_in_question(question: str, hits: Sequence[Hit]) -> list[tuple[str, ...]]:
-    """The full names (two words or more) a question gives, lower-cased.
+    """The names a question gives, lower-cased: full names of two words or more, then words.
 
     Typed in capitals after the first word ("how old is Kevin King?"), or in lower case as
     the retrieved passages capitalise them ("how old is kevin king?": casual questions come
     in lower case, and a pair of words the passages write "Kevin King" is a name). A name's
     words stand next to each other, nothing but a space between them, and the passages never
-    write its first word in lower case.
+    write its first word in lower case. A single word is a name ("hayward") where the passages
+    write it capitalised inside a sentence and never in lower case, in any form.
     """
     skip = STOPWORDS | QUESTION_WORDS | CHAT_FILLER
     known: set[tuple[str, str]] = set()
@@ -309,7 +313,41 @@ def named_in_question(question: str, hits: Sequence[Hit]) -> list[tuple[str, ...
         found.append(tuple(run))
     # A name's first word is a name's ("Kevin"); one the passages also write in lower case
     # makes a title or a term ("Western Europe", "Medical Drama", "World Trade").
-    return [name for name in found if name[0] not in common]
+    names = [name for name in found if name[0] not in common]
+    # A single word is a name where the passages write it capitalised inside a sentence and
+    # never in lower case, in any form ("Hayward", "BART"; not "Grant" beside "grants").
+    inside = {w for name in names for w in name}
+    common_stems = {stem(w) for w in common}
+    proper = _proper_words(hits) - _CALENDAR_WORDS
+    for match in tokens:
+        low = without_possessive(match.group().lower())
+        if (
+            low in proper
+            and low not in skip
+            and low not in inside
+            and stem(low) not in common_stems
+        ):
+            inside.add(low)
+            names.append((low,))
+    return names
+
+
+_CALENDAR_WORDS = frozenset(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+     "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december")
+)  # fmt: skip
+# A capitalised word inside a sentence: after a lower-case word, a digit or a comma.
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;] )[A-Z][\w&'’-]*")
+
+
+def _proper_words(hits: Sequence[Hit]) -> set[str]:
+    """Words the passages write capitalised inside a sentence (not where any sentence starts)."""
+    return {
+        without_possessive(m.group().lower())
+        for hit in hits
+        for m in _MID_SENTENCE_CAPITAL.finditer(hit.passage.text)
+    }
 
 
 def holds_name(passage_text: str, title: str, name: Sequence[str]) -> bool:
@@ -722,11 +760,16 @@ class ExtractiveAnswerer:
         kind = expected_type(core)
         term = asks_term(core)
         named = self._naming(core, hits, scored)
+        if asks_win(core):  # a sentence that says no one won names no winner
+            named = [c for c in named if states_win(c.sentence, core)]
         # Setting stories aside narrows the reading; it never makes the passages read as a
-        # stronger answer (a best sentence left alone has a wider margin over the rest).
+        # stronger answer (a best sentence left alone has a wider margin over the rest). When
+        # the best sentence stays, the reading is the one the support model was fitted on.
         support = self.support(scored)
-        if len(named) < len(scored):
+        if named and scored and named[0] is not scored[0]:
             support = min(support, self.support(named))
+        elif not named:
+            support = 0.0
         scored = named
         if avoid:
             scored = self._demote(scored, set(avoid))
@@ -803,6 +846,13 @@ class ExtractiveAnswerer:
         no one any passage names, read all sentences.
         """
         names = named_in_question(question, hits)
+        if hits:  # a single word sets stories aside only when the best passage's story names it
+            best = [h.passage for h in hits if h.passage.article_id == hits[0].passage.article_id]
+            names = [
+                name
+                for name in names
+                if len(name) > 1 or any(holds_name(p.text, p.title, name) for p in best)
+            ]
         if not names:
             return list(scored)
         naming = [
