@@ -162,7 +162,7 @@ _PAST_BEFORE = re.compile(
 _PAST_LEAD = re.compile(r"since\b", re.I)
 _EVENT_CLAUSE = re.compile(
     r"\b(?:(?:immediately|shortly|soon|just|right) )?(?:after|before|during|while|once|until|"
-    r"whenever|following)\s[^,.;:]{3,80}",
+    r"whenever|following)\s[^,.;:]{2,79}\w\b",  # to a word's end
     re.I,
 )
 _FREQUENCY = re.compile(
@@ -842,6 +842,39 @@ def is_of_kind(kind: str | None, phrase: str, question: str) -> bool:
     return True
 
 
+# Sums news keeps apart: a salary is not a fortune, a fine is not revenue.
+_MONEY_KINDS = {
+    "salary": ("salary", "salaries", "wage", "wages", "paycheck"),
+    "worth": ("worth", "fortune", "wealth", "valuation", "valued"),
+    "revenue": ("revenue", "revenues", "sales", "turnover"),
+    "profit": ("profit", "profits", "loss", "losses"),
+    "fine": ("fine", "fined", "fines", "penalty", "penalties"),
+    "bail": ("bail", "bond"),
+    "budget": ("budget", "budgets"),
+    "severance": ("severance",),
+    "bonus": ("bonus", "bonuses"),
+    "ransom": ("ransom",),
+    "reward": ("reward", "bounty"),
+    "rent": ("rent", "rents"),
+    "tuition": ("tuition",),
+    "debt": ("debt", "debts"),
+}
+_MONEY_KIND_OF = {word: kind for kind, names in _MONEY_KINDS.items() for word in names}
+
+
+def _money_kinds(text: str) -> set[str]:
+    return {_MONEY_KIND_OF[w.lower()] for w in words(text) if w.lower() in _MONEY_KIND_OF}
+
+
+def _other_money(amount: Phrase, sentence: str, asked: set[str]) -> bool:
+    """True when the words beside ``amount`` name another kind of sum than the one asked."""
+    before = words(re.split(r"[,;]", sentence[max(0, amount.start - 40) : amount.start])[-1])
+    after = words(re.split(r"[,;]", sentence[amount.end : amount.end + 30])[0])
+    before, after = before[-4:], after[:3]  # within its clause
+    beside = _money_kinds(" ".join(before + after))
+    return bool(beside) and not beside & asked
+
+
 def _already_past(date: Phrase, sentence: str) -> bool:
     """True for a day something was told of ("announced Wednesday") or one gone ("since 2017")."""
     lead = _PAST_LEAD.match(date.text)  # the phrase may hold its own "since"
@@ -865,6 +898,9 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     q_words = {without_possessive(w.lower()) for w in words(question)}  # "Ward's" names Ward
     if kind == "money":
         found = _matches(_MONEY, sentence)
+        asked = _money_kinds(question)
+        if asked:  # "what's her salary?" is not answered by "a net worth of $17 million"
+            found = [p for p in found if not _other_money(p, sentence, asked)]
     elif kind == "percent":
         found = _matches(_PERCENT, sentence)
     elif kind == "score":

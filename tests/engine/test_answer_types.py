@@ -1144,3 +1144,26 @@ def test_a_question_about_what_is_to_come_is_not_answered_by_a_day_already_past(
 def test_how_many_people_is_answered_by_a_count_of_people(sentence, answers):
     found = find_spans("quantity", sentence, "how many people subscribed when it launched?")
     assert bool(found) is answers
+
+
+@pytest.mark.parametrize(
+    ("sentence", "amounts"),
+    [
+        ("The envoy has a net worth of $17 million.", []),  # a fortune is no salary
+        ("Envoys earn a salary of $180,000 a year.", ["$180,000"]),
+        ("She is paid $180,000, and her fortune is put at $2 million.", ["$180,000"]),
+        ("The post comes with $180,000 a year.", ["$180,000"]),  # nothing said against it
+    ],
+)
+def test_a_sum_of_another_kind_does_not_answer(sentence, amounts):
+    found = find_spans("money", sentence, "what's the envoy's actual salary?")
+    assert [p.text for p in found] == amounts
+
+
+def test_an_event_clause_ends_at_a_word():
+    sentence = (
+        "The order matters to the plane maker following two catastrophic crashes of its "
+        "best-selling jet in less than five months that killed hundreds."
+    )
+    (clause,) = [p for p in find_spans("date", sentence, "when do orders matter?")]
+    assert clause.text.startswith("following") and not sentence[clause.end].isalpha()
