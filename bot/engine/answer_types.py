@@ -758,7 +758,31 @@ def states_win(sentence: str, question: str = "") -> bool:
     if _STATES_WIN.search(sentence):
         return True
     prize = _won_object(question)
-    return bool(prize) and prize <= {stem(w) for w in words(sentence)}
+    if not prize or _won_head(question) in _CONTESTS:  # naming a game says nothing of who won
+        return False
+    return prize <= {stem(w) for w in words(sentence)}
+
+
+_CONTESTS = frozenset(
+    stem(w)
+    for w in ("game", "match", "race", "election", "contest", "fight", "bout", "series", "final",
+              "finals", "tournament", "competition", "primary", "vote", "battle", "war", "case",
+              "lawsuit", "trial", "showdown", "derby", "tie", "league", "season", "cup")
+)  # fmt: skip
+
+
+def _won_head(question: str) -> str | None:
+    """The stem of the noun the question says was won: "the browns steelers game in ..." -> game."""
+    verb = _ASKS_WIN.search(question)
+    head = None
+    for word in words(question[verb.end() :]) if verb else []:
+        low = word.lower()
+        if low in STOPWORDS or low in QUESTION_WORDS:
+            if head is not None:
+                break
+            continue
+        head = stem(word)
+    return head
 
 
 def _won_object(question: str) -> set[str]:

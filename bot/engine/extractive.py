@@ -766,10 +766,8 @@ class ExtractiveAnswerer:
         # stronger answer (a best sentence left alone has a wider margin over the rest). When
         # the best sentence stays, the reading is the one the support model was fitted on.
         support = self.support(scored)
-        if named and scored and named[0] is not scored[0]:
+        if not named or named[0] is not scored[0]:
             support = min(support, self.support(named))
-        elif not named:
-            support = 0.0
         scored = named
         if avoid:
             scored = self._demote(scored, set(avoid))

@@ -1112,6 +1112,9 @@ def test_a_sentence_naming_the_prize_asked_about_says_who_holds_it():
     assert states_win("Ina Berg (MVP of the 1971 final) appeared via video.", question)
     assert not states_win("Ina Berg appeared via video.", question)
     assert not states_win("Ina Berg, the 1971 MVP, appeared via video.", "who won the league?")
+    # a game is no prize: a sentence naming it says nothing of who won it
+    game = "In the closing seconds of the Hawks-Rovers game, Ina Berg pulled off a helmet."
+    assert not states_win(game, "who won the hawks rovers game?")
 
 
 @pytest.mark.parametrize(
