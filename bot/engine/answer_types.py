@@ -753,12 +753,13 @@ def states_win(sentence: str, question: str = "") -> bool:
     """True when ``sentence`` says someone won (the verb, a result, a prize or an election).
 
     A sentence naming what the question says was won says who holds it too: "Chuck Howley
-    (MVP of Super Bowl V)" answers "who won the MVP in Super Bowl V?".
+    (MVP of Super Bowl V)" answers "who won the MVP in Super Bowl V?"; one naming a game
+    ("the browns steelers game") says nothing of who won it.
     """
     if _STATES_WIN.search(sentence):
         return True
-    prize = _won_object(question)
-    if not prize or _won_head(question) in _CONTESTS:  # naming a game says nothing of who won
+    prize, head = _what_was_won(question)
+    if not prize or head in _CONTESTS:
         return False
     return prize <= {stem(w) for w in words(sentence)}
 
@@ -771,32 +772,26 @@ _CONTESTS = frozenset(
 )  # fmt: skip
 
 
-def _won_head(question: str) -> str | None:
-    """The stem of the noun the question says was won: "the browns steelers game in ..." -> game."""
+def _what_was_won(question: str) -> tuple[set[str], str | None]:
+    """Stems of the first three words after the question's "won", and of the noun they name.
+
+    "who won the MVP in Super Bowl V?" -> {mvp, super, bowl}, "mvp"; the noun is the last word
+    before the first function word ("the browns steelers game in ..." -> "game").
+    """
     verb = _ASKS_WIN.search(question)
-    head = None
+    prize: list[str] = []
+    head: str | None = None
+    head_done = False
     for word in words(question[verb.end() :]) if verb else []:
-        low = word.lower()
-        if low in STOPWORDS or low in QUESTION_WORDS:
-            if head is not None:
-                break
-            continue
-        head = stem(word)
-    return head
-
-
-def _won_object(question: str) -> set[str]:
-    """The stems of the first words after the question's "won": what it says was won."""
-    verb = _ASKS_WIN.search(question)
-    if verb is None:
-        return set()
-    prize: list[str] = []  # three words at most: "the MVP in Super Bowl V" -> mvp, super, bowl
-    for word in words(question[verb.end() :]):
-        if word.lower() not in STOPWORDS and word.lower() not in QUESTION_WORDS:
+        if word.lower() in STOPWORDS or word.lower() in QUESTION_WORDS:
+            head_done = head_done or head is not None
+        else:
             prize.append(stem(word))
-        if len(prize) == 3:
+            if not head_done:
+                head = prize[-1]
+        if len(prize) == 3 and head_done:
             break
-    return set(prize)
+    return set(prize[:3]), head
 
 
 _ONE_OF = re.compile(r"one\s+of\b", re.I)
@@ -922,9 +917,9 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
     q_words = {without_possessive(w.lower()) for w in words(question)}  # "Ward's" names Ward
     if kind == "money":
         found = _matches(_MONEY, sentence)
-        asked = _money_kinds(question)
-        if asked:  # "what's her salary?" is not answered by "a net worth of $17 million"
-            found = [p for p in found if not _other_money(p, sentence, asked)]
+        sums = _money_kinds(question)
+        if sums:  # "what's her salary?" is not answered by "a net worth of $17 million"
+            found = [p for p in found if not _other_money(p, sentence, sums)]
     elif kind == "percent":
         found = _matches(_PERCENT, sentence)
     elif kind == "score":

@@ -845,7 +845,13 @@ class ExtractiveAnswerer:
         """
         names = named_in_question(question, hits)
         if hits:  # a single word sets stories aside only when the best passage's story names it
-            best = [h.passage for h in hits if h.passage.article_id == hits[0].passage.article_id]
+            top = hits[0].passage
+            best = [
+                h.passage
+                for h in hits
+                if h.passage.article_id == top.article_id
+                or (top.title and h.passage.title == top.title)
+            ]
             names = [
                 name
                 for name in names
