@@ -745,6 +745,7 @@ def asks_win(question: str) -> bool:
 
     Its answer must say that someone won: "voted off in a race against Ally Brooke" names a
     rival, not a winner. Why- and how-questions are answered by a cause, which need not.
+    (``asks_winner`` is the narrower "who won/beat ...?", answered by one of the sides named.)
     """
     return bool(_ASKS_WIN.search(question)) and not _NOT_ASKING_WIN.search(question)
 
