@@ -47,6 +47,10 @@ _MONEY = re.compile(
 _PERCENT = re.compile(rf"\b{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b)", re.I)
 _SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b(?![-–]\d)")
 # A results line names each side with its score: "Wild 4, Sabres 1", "Real Madrid 2, Getafe 0".
+_RESULT_SIDES = re.compile(
+    r"\b([A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3})\s+(\d{1,3}),\s+"
+    r"([A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3})\s+(\d{1,3})\b(?![,.]?\d)"
+)
 _RESULT_LINE = re.compile(
     r"\b[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3}\s+\d{1,3},\s+"
     r"[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3}\s+\d{1,3}\b(?![,.]?\d)"
@@ -1020,7 +1024,7 @@ def find_spans(kind: str | None, sentence: str, question: str) -> list[Phrase]:
                 Phrase(m.start(1), m.end(1), m.group(1))
                 for m in _BEAT.finditer(sentence)
                 if m.group(1).lower() in question.lower()
-            ]
+            ] or _leading_sides(sentence, question)
             if winners:
                 return winners
         # The noun that asked for the name is often part of it: "which park" -> "Marronnier
@@ -1070,6 +1074,19 @@ _ASKS_WINNER = re.compile(r"\bwho\s+(?:won|wins|beat|came\s+out\s+on\s+top)\b", 
 def asks_winner(question: str) -> bool:
     """True for "who won the wales hungary game?": its answer is one of the sides it names."""
     return bool(_ASKS_WINNER.search(question))
+
+
+def _leading_sides(sentence: str, question: str) -> list[Phrase]:
+    """The side a results line puts ahead, of those the question names: "Wild 4, Sabres 1"."""
+    sides = []
+    for m in _RESULT_SIDES.finditer(sentence):
+        first, second = int(m.group(2)), int(m.group(4))
+        if first == second:
+            continue
+        group = 1 if first > second else 3
+        if m.group(group).lower() in question.lower():
+            sides.append(Phrase(m.start(group), m.end(group), m.group(group)))
+    return sides
 
 
 # A side named as beating another: "Wales beat Hungary", "the Lakers held off OKC".

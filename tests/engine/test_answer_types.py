@@ -1170,3 +1170,8 @@ def test_an_event_clause_ends_at_a_word():
     )
     (clause,) = [p for p in find_spans("date", sentence, "when do orders matter?")]
     assert clause.text.startswith("following") and not sentence[clause.end].isalpha()
+
+
+def test_who_won_is_the_side_a_results_line_puts_ahead():
+    sentence = "Rovers 1, Hawks 4: Ina Berg scored twice and the Hawks held on."
+    assert best_span("person", sentence, "who won the rovers hawks game?", set()).text == "Hawks"
