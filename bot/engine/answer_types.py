@@ -47,13 +47,10 @@ _MONEY = re.compile(
 _PERCENT = re.compile(rf"\b{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b)", re.I)
 _SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b(?![-–]\d)")
 # A results line names each side with its score: "Wild 4, Sabres 1", "Real Madrid 2, Getafe 0".
-_RESULT_SIDES = re.compile(
+# Its groups are each side and its score (read by ``_leading_sides``).
+_RESULT_LINE = re.compile(
     r"\b([A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3})\s+(\d{1,3}),\s+"
     r"([A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3})\s+(\d{1,3})\b(?![,.]?\d)"
-)
-_RESULT_LINE = re.compile(
-    r"\b[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3}\s+\d{1,3},\s+"
-    r"[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3}\s+\d{1,3}\b(?![,.]?\d)"
 )
 _AGE = re.compile(
     rf"\b(?:{_NUM}|{_NUMWORD})[- ]years?[- ]old\b|\baged? (?:of )?\d+\b"
@@ -1079,7 +1076,7 @@ def asks_winner(question: str) -> bool:
 def _leading_sides(sentence: str, question: str) -> list[Phrase]:
     """The side a results line puts ahead, of those the question names: "Wild 4, Sabres 1"."""
     sides = []
-    for m in _RESULT_SIDES.finditer(sentence):
+    for m in _RESULT_LINE.finditer(sentence):
         first, second = int(m.group(2)), int(m.group(4))
         if first == second:
             continue
